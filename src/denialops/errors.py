@@ -1,0 +1,82 @@
+"""The one error hierarchy. Each subclass carries its HTTP status and a stable machine code;
+`api/errors.py` renders all of them as `{"error": {"code", "message", "request_id"}}`."""
+
+from __future__ import annotations
+
+
+class DenialOpsError(Exception):
+    """Base of every error we raise on purpose. The message is safe to show a user (no PHI)."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+        super().__init__(message or self.__doc__ or self.code)
+        self.message = message or (self.__doc__ or self.code).strip().splitlines()[0]
+        self.headers = headers or {}
+
+
+class ConfigurationError(DenialOpsError):
+    """The service is misconfigured and cannot start."""
+
+    code = "configuration_error"
+
+
+class NotFound(DenialOpsError):
+    """The resource does not exist."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class CaseNotFound(NotFound):
+    """No such case."""
+
+    code = "case_not_found"
+
+
+class ArtifactNotFound(NotFound):
+    """No such artifact on this case."""
+
+    code = "artifact_not_found"
+
+
+class InvalidInput(DenialOpsError):
+    """The request is well-formed HTTP but its content is not acceptable."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class EmptyDocument(InvalidInput):
+    """The uploaded file is empty."""
+
+    code = "empty_document"
+
+
+class PayloadTooLarge(DenialOpsError):
+    """The upload is larger than the configured limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DenialOpsError):
+    """The file's content is not a type DenialOps reads."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class Conflict(DenialOpsError):
+    """The request conflicts with the case's current state."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class StorageUnavailable(DenialOpsError):
+    """The case store cannot be reached."""
+
+    status_code = 503
+    code = "storage_unavailable"

@@ -1,0 +1,67 @@
+"""An in-memory backend: the reference implementation of the primitives, used by API tests
+(swapped in through `app.dependency_overrides`) and held to the same contract suite."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import datetime
+
+from denialops.domain.cases import CaseEvent, CaseState, apply, utcnow
+from denialops.storage.base import Decide, EventStoreBase
+
+
+class MemoryCaseStorage(EventStoreBase):
+    """Cases in dicts. Not durable; one process only."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, list[CaseEvent]] = {}
+        self._states: dict[str, CaseState] = {}
+        self._blobs: dict[str, dict[str, bytes]] = defaultdict(dict)
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def _transact(self, case_id: str, decide: Decide) -> tuple[CaseState, list[CaseEvent]]:
+        async with self._locks[case_id]:
+            state = self._states.get(case_id)
+            change = decide(state)
+            log = self._events.get(case_id, [])
+            new_events: list[CaseEvent] = []
+            for type_, payload in change.events:
+                event = CaseEvent(
+                    case_id=case_id,
+                    seq=len(log) + len(new_events) + 1,
+                    type=type_,
+                    payload=payload,
+                    occurred_at=utcnow(),
+                )
+                state = apply(state, event)
+                new_events.append(event)
+            assert state is not None
+            # Commit point: nothing above touched shared state, so a failure leaves no trace.
+            self._events[case_id] = [*log, *new_events]
+            self._states[case_id] = state
+            if change.drop_blobs:
+                self._blobs.pop(case_id, None)
+            self._blobs[case_id].update(change.blobs)
+            return state, new_events
+
+    async def _load_events(self, case_id: str, as_of: datetime | None) -> list[CaseEvent]:
+        log = self._events.get(case_id, [])
+        return [e for e in log if as_of is None or e.occurred_at <= as_of]
+
+    async def _load_state(self, case_id: str) -> CaseState | None:
+        return self._states.get(case_id)
+
+    async def _read_blob(self, case_id: str, sha256: str) -> bytes | None:
+        return self._blobs.get(case_id, {}).get(sha256)
+
+    async def _list_states(self, limit: int, offset: int) -> tuple[list[CaseState], int]:
+        alive = [s for s in self._states.values() if not s.deleted]
+        alive.sort(key=lambda s: (s.created_at, s.case_id), reverse=True)
+        return alive[offset : offset + limit], len(alive)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
