@@ -1,4 +1,4 @@
-"""Settings, read once from the environment, a `.env` file and defaults (in that order of precedence).
+"""Settings, read once from the environment, a `.env` file and defaults (in that order).
 
 Names follow the original DenialOps (`API_HOST`, `API_PORT`, `LOG_LEVEL`, ...), so an operator's
 existing environment keeps working. A bad value stops start-up with one line naming the variable:

@@ -165,12 +165,13 @@ def apply(state: CaseState | None, event: CaseEvent) -> CaseState:
     new = state.model_copy(deep=True)
     new.version = event.seq
     new.updated_at = event.occurred_at
-    _APPLIERS[event.type](new, p)
+    _APPLIERS[event.type](new, event)
     return new
 
 
-def _on_document(s: CaseState, p: dict[str, Any]) -> None:
-    doc = DocumentRef.model_validate(p)
+def _on_document(s: CaseState, e: CaseEvent) -> None:
+    # The upload time is the event's time: one clock, the log's.
+    doc = DocumentRef.model_validate({**e.payload, "uploaded_at": e.occurred_at})
     s.documents.append(doc)
     if doc.doc_type in (DocType.SBC, DocType.EOC):
         s.mode = Mode.VERIFIED
@@ -178,32 +179,32 @@ def _on_document(s: CaseState, p: dict[str, Any]) -> None:
         s.status = CaseStatus.DOCUMENTS_UPLOADED
 
 
-def _on_artifact(s: CaseState, p: dict[str, Any]) -> None:
-    ref = ArtifactRef.model_validate(p)
+def _on_artifact(s: CaseState, e: CaseEvent) -> None:
+    ref = ArtifactRef.model_validate({**e.payload, "created_at": e.occurred_at})
     s.artifacts[ref.name] = ref
 
 
-def _on_started(s: CaseState, p: dict[str, Any]) -> None:
+def _on_started(s: CaseState, e: CaseEvent) -> None:
     s.status = CaseStatus.RUNNING
     s.last_error = None
 
 
-def _on_stage(s: CaseState, p: dict[str, Any]) -> None:
+def _on_stage(s: CaseState, e: CaseEvent) -> None:
     return None
 
 
-def _on_completed(s: CaseState, p: dict[str, Any]) -> None:
+def _on_completed(s: CaseState, e: CaseEvent) -> None:
     s.status = CaseStatus.COMPLETED
-    s.route = p.get("route")
-    s.confidence = p.get("confidence")
+    s.route = e.payload.get("route")
+    s.confidence = e.payload.get("confidence")
 
 
-def _on_failed(s: CaseState, p: dict[str, Any]) -> None:
+def _on_failed(s: CaseState, e: CaseEvent) -> None:
     s.status = CaseStatus.FAILED
-    s.last_error = p.get("error")
+    s.last_error = e.payload.get("error")
 
 
-def _on_deleted(s: CaseState, p: dict[str, Any]) -> None:
+def _on_deleted(s: CaseState, e: CaseEvent) -> None:
     s.status = CaseStatus.DELETED
     s.documents = []
     s.artifacts = {}

@@ -1,0 +1,1 @@
+"""Services hold the rules; they call storage and never deal with HTTP."""

@@ -1,0 +1,75 @@
+"""SQLite specifics of the SQL backend: connection pragmas and how transactions begin.
+
+SQLite allows one writer at a time. A transaction that starts as a reader (plain `BEGIN`) and
+later writes can fail at once with "database is locked", whatever the busy timeout, because its
+snapshot may be stale. So writers start with `BEGIN IMMEDIATE`, which takes the write lock up
+front and waits (busy_timeout) for it. Readers keep a deferred `BEGIN` and, in WAL mode, never
+wait for writers.
+
+The sqlite3 driver's own transaction handling (which never BEGINs before a SELECT or DDL) is
+switched off and SQLAlchemy emits BEGIN itself: the recipe from the SQLAlchemy SQLite docs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+# Execution option naming the BEGIN flavour; the writer engine is `engine.execution_options(
+# **WRITE_OPTIONS)` and shares the pool with the reader engine.
+BEGIN_OPTION = "denialops_sqlite_begin"
+WRITE_OPTIONS = {BEGIN_OPTION: "IMMEDIATE"}
+
+# Long enough for a queue of writers from other processes; a writer in this process never
+# waits on SQLite at all (it holds the in-process writer lock first).
+BUSY_TIMEOUT_MS = 30_000
+
+_PRAGMAS = (
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",  # first: the statements below may have to wait
+    "PRAGMA synchronous=NORMAL",  # durable at checkpoints; safe from corruption in WAL mode
+    "PRAGMA foreign_keys=ON",  # off by default in SQLite, per connection
+)
+# Switching a new database to WAL can fail at once with "database is locked", without waiting:
+# when two connections try together, SQLite refuses one rather than deadlock. By the retry the
+# other has switched (the mode is stored in the file), so a second try succeeds or is a no-op.
+_WAL_ATTEMPTS = 5
+
+
+def configure_sqlite(engine: AsyncEngine) -> None:
+    """Install the connect and begin hooks on a SQLite engine (call once, before first use)."""
+    event.listen(engine.sync_engine, "connect", _on_connect)
+    event.listen(engine.sync_engine, "begin", _on_begin)
+
+
+def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # None = the driver never emits BEGIN itself (and PRAGMA journal_mode must not run inside a
+    # transaction).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        _switch_to_wal(cursor)
+    finally:
+        cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    for attempt in range(1, _WAL_ATTEMPTS + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == _WAL_ATTEMPTS:
+                raise
+
+
+def _on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+    if mode not in ("DEFERRED", "IMMEDIATE"):
+        raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+    conn.exec_driver_sql(f"BEGIN {mode}")

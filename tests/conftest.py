@@ -1,0 +1,83 @@
+"""Shared fixtures.
+
+Services: tests that need PostgreSQL or Redis are marked `postgres` / `redis` and get their
+connection through `require_service`. Locally a missing service skips them; under CI=true a
+missing service FAILS them, and so does any skip of such a test (see the report hook below):
+CI must never go green with the real-database tests silently not run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Generator, Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SERVICE_MARKERS = ("postgres", "redis")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def require_service(name: str, check: Callable[[], object]) -> None:
+    """Skip (locally) or fail (under CI) when the service `name` does not answer `check`."""
+    try:
+        check()
+    except Exception as e:  # any way of not answering counts
+        message = f"{name} is not reachable: {type(e).__name__}: {e}"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: tests needing {name} must run)")
+        pytest.skip(message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    needs_service = any(item.get_closest_marker(m) for m in SERVICE_MARKERS)
+    if IN_CI and needs_service and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid}: needs a service but was skipped under CI=true"
+    return report
+
+
+# ---- PostgreSQL: an isolated schema per test (used by tests/storage; reusable by any test) ----
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_dsn() -> str:
+    """POSTGRES_URL in the libpq form psycopg takes."""
+    url = make_url(POSTGRES_URL).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def _postgres_answers() -> None:
+    with psycopg.connect(_postgres_dsn(), connect_timeout=3) as conn:
+        conn.execute("SELECT 1")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An async SQLAlchemy URL whose search_path is a fresh, empty schema, dropped afterwards:
+    tests never see each other's rows, and other users of the database are left alone."""
+    require_service("postgres", _postgres_answers)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(_postgres_dsn(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-c search_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_postgres_dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

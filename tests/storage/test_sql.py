@@ -1,0 +1,189 @@
+"""What only the SQL backend promises: the database itself keeps the log append-only, SQLite
+runs in WAL mode with its writers queued, and migrations are repeatable and match tables.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+import anyio
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from denialops.domain.cases import DocType
+from denialops.errors import StorageUnavailable
+from denialops.storage.migrate import downgrade, ensure_current, upgrade
+from denialops.storage.sql import SqlCaseStorage
+from denialops.storage.tables import metadata
+
+pytestmark = pytest.mark.anyio
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+async def store(sql_url: str) -> AsyncIterator[SqlCaseStorage]:
+    await upgrade(sql_url)
+    store = SqlCaseStorage(sql_url)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def _execute(store: SqlCaseStorage, statement: str) -> None:
+    async with store.engine.begin() as conn:
+        await conn.execute(text(statement))
+
+
+class TestAppendOnlyLog:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE case_events SET type = 'Tampered'",
+            "UPDATE case_events SET payload = '{}' WHERE seq = 1",
+            "DELETE FROM case_events",
+            "DELETE FROM case_events WHERE seq = 1",
+        ],
+    )
+    async def test_the_database_refuses_to_rewrite_events(
+        self, store: SqlCaseStorage, statement: str
+    ) -> None:
+        case_id = (await store.create_case()).case_id
+        log = await store.events(case_id)
+
+        with pytest.raises(DBAPIError, match="append-only"):
+            await _execute(store, statement)
+
+        assert await store.events(case_id) == log
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("sql_url", ["postgres"], indirect=True)
+    async def test_postgres_refuses_truncate(self, store: SqlCaseStorage) -> None:
+        await store.create_case()
+
+        with pytest.raises(DBAPIError, match="append-only"):
+            await _execute(store, "TRUNCATE case_events CASCADE")
+
+    async def test_deleting_a_case_keeps_its_log(self, store: SqlCaseStorage) -> None:
+        case_id = (await store.create_case()).case_id
+        await store.delete_case(case_id)
+
+        assert len(await store._load_events(case_id, None)) == 2
+
+
+class TestSqlite:
+    async def test_pragmas_are_set_on_every_connection(self, sqlite_url: str) -> None:
+        await upgrade(sqlite_url)
+        store = SqlCaseStorage(sqlite_url)
+        try:
+            async with store.engine.connect() as conn:
+                pragmas = [
+                    (await conn.execute(text(f"PRAGMA {name}"))).scalar()
+                    for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+                ]
+        finally:
+            await store.close()
+
+        assert pragmas == ["wal", 1, 1, 30000]  # synchronous 1 = NORMAL
+
+    async def test_two_stores_on_one_file_never_see_database_is_locked(
+        self, sqlite_url: str
+    ) -> None:
+        # Two engines stand in for two processes: separate pools, separate in-process locks,
+        # so only BEGIN IMMEDIATE and busy_timeout keep them apart.
+        await upgrade(sqlite_url)
+        first, second = SqlCaseStorage(sqlite_url), SqlCaseStorage(sqlite_url)
+        try:
+            case_id = (await first.create_case()).case_id
+            async with anyio.create_task_group() as tg:
+                for i in range(40):
+                    writer = first if i % 2 else second
+                    tg.start_soon(_upload, writer, case_id, f"page {i}".encode())
+            seqs = [e.seq for e in await first.events(case_id)]
+        finally:
+            await first.close()
+            await second.close()
+
+        assert seqs == list(range(1, 42))
+
+
+class TestMigrations:
+    async def test_upgrade_is_idempotent(self, sql_url: str) -> None:
+        await upgrade(sql_url)
+        await upgrade(sql_url)
+
+        store = SqlCaseStorage(sql_url)
+        try:
+            await ensure_current(store.engine)
+            await store.create_case()
+        finally:
+            await store.close()
+
+    async def test_concurrent_upgrades_do_not_collide(self, sql_url: str) -> None:
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(upgrade, sql_url)
+
+        assert await _diff_against_tables(sql_url) == []
+
+    async def test_migrated_schema_matches_tables(self, sql_url: str) -> None:
+        await upgrade(sql_url)
+
+        assert await _diff_against_tables(sql_url) == []
+
+    async def test_downgrade_removes_everything_and_upgrade_restores_it(self, sql_url: str) -> None:
+        await upgrade(sql_url)
+        await downgrade(sql_url)
+        assert await _table_names(sql_url) == {"alembic_version"}
+
+        await upgrade(sql_url)
+        assert await _table_names(sql_url) >= {"cases", "case_events", "blobs"}
+
+    async def test_unmigrated_database_is_refused_with_the_fix(self, sql_url: str) -> None:
+        store = SqlCaseStorage(sql_url)
+        try:
+            with pytest.raises(StorageUnavailable, match="denialops db upgrade"):
+                await ensure_current(store.engine)
+        finally:
+            await store.close()
+
+    async def test_ping_answers(self, store: SqlCaseStorage) -> None:
+        await store.ping()
+
+
+async def _upload(store: SqlCaseStorage, case_id: str, data: bytes) -> None:
+    await store.add_document(
+        case_id,
+        doc_type=DocType.OTHER,
+        filename="page.pdf",
+        content_type="application/pdf",
+        data=data,
+    )
+
+
+async def _diff_against_tables(url: str) -> list[object]:
+    def diff(conn: Connection) -> list[object]:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+    return await _with_connection(url, diff)
+
+
+async def _table_names(url: str) -> set[str]:
+    def names(conn: Connection) -> set[str]:
+        return set(inspect(conn).get_table_names())
+
+    return await _with_connection(url, names)
+
+
+async def _with_connection(url: str, fn: Callable[[Connection], T]) -> T:
+    store = SqlCaseStorage(url)
+    try:
+        async with store.engine.connect() as conn:
+            return await conn.run_sync(fn)
+    finally:
+        await store.close()
