@@ -25,6 +25,12 @@ def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+def _stderr_logger(*_: Any) -> structlog.PrintLogger:
+    # Resolved at each call, not at configuration: whoever replaced sys.stderr since (a test
+    # runner, a CLI runner that has since closed its stream) gets the line, not a dead file.
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure_logging(settings: Settings) -> None:
     """Configure structlog and the stdlib root logger once per process (idempotent)."""
     json_lines = settings.log_format == "json" or (
@@ -46,7 +52,7 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s", force=True)

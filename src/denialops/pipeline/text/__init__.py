@@ -4,10 +4,12 @@
     extracted = extract_text(data, sniffed, TextOptions())
 
 Text PDFs are read page by page; pages without a text layer (scans) and images are OCR'd
-offline; .txt splits pages on form feeds; .docx is one page. Each page's text is final:
-later stages record evidence as character offsets into it. A document with no readable text
-raises `UnreadableDocument` (422 `no_readable_text`); one beyond the limits in `TextOptions`
-raises its subclass `DocumentTooComplex`.
+offline; .txt splits pages on form feeds; .docx is one page. PDF and OCR text keeps the page's
+layout, as `pdftotext -layout` does (`layout`): a table's cells stay in their columns, and
+sections stay apart by blank lines. Each page's text is final: later stages record evidence
+as character offsets into it. A document with no readable text raises `UnreadableDocument`
+(422 `no_readable_text`); one beyond the limits in `TextOptions` raises its subclass
+`DocumentTooComplex`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """PDF: the text layer page by page (PDFium), OCR for pages that have none, pypdf as a
 fallback for files PDFium refuses to open.
 
+PDFium's text keeps the page's layout (columns, blank lines: see `pdf_layout`); the pypdf
+fallback, for the rare file only pypdf can open, reads plain text without it.
+
 PDFium is not thread-safe, not even across different documents, and the pipeline runs stages
 in worker threads; every PDFium call in the process must therefore hold `PDFIUM_LOCK`. OCR
 works on a copied bitmap and runs outside the lock, so one thread's OCR does not stall
@@ -27,6 +30,7 @@ from denialops.pipeline.text.media import PDF
 from denialops.pipeline.text.normalise import clean_page_text, has_text
 from denialops.pipeline.text.ocr import recognise
 from denialops.pipeline.text.options import Deadline, TextOptions
+from denialops.pipeline.text.pdf_layout import laid_out_text
 
 #: Hold this around every PDFium call anywhere in the process (see the module docstring).
 PDFIUM_LOCK = threading.RLock()
@@ -96,7 +100,8 @@ def _read_page(
     try:
         textpage = page.get_textpage()
         try:
-            text = clean_page_text(textpage.get_text_bounded())
+            laid_out = laid_out_text(page, textpage)
+            text = clean_page_text(textpage.get_text_bounded() if laid_out is None else laid_out)
         finally:
             textpage.close()
         if not render or has_text(text, options.ocr_min_chars):

@@ -55,12 +55,12 @@ def sniff_content_type(head: bytes, filename: str | None = None) -> str | None:
     # Strong signatures: multi-byte magic that plain text never starts with.
     if kind in (PDF, PNG, JPEG):
         return str(kind)
+    if head.startswith(_ZIP_LOCAL_HEADER):
+        return DOCX if _is_docx(head) else None
     # PDF readers (PDFium among them) accept a header anywhere in the first KiB, after junk
     # some mail gateways and scanners prepend.
     if _PDF_HEADER in head[:1024]:
         return PDF
-    if head.startswith(_ZIP_LOCAL_HEADER):
-        return DOCX if _is_docx(head) else None
     if _is_plain_text(head):
         # Checked before trusting `kind`: filetype also matches two-byte magics such as "BM"
         # (BMP), which ordinary text can start with; real binary formats fail the text test.

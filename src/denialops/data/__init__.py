@@ -1,0 +1,1 @@
+"""Data files shipped with DenialOps (the ICD-10-CM index)."""
