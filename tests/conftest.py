@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 from psycopg import sql
 from sqlalchemy.engine import make_url
+
+from denialops.api.dependencies import get_pipeline, get_storage
+from denialops.config import Settings, load_settings
+from denialops.main import create_app
+from denialops.pipeline.build import full_pipeline
+from denialops.storage.memory import MemoryCaseStorage
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SERVICE_MARKERS = ("postgres", "redis")
@@ -24,6 +33,40 @@ SERVICE_MARKERS = ("postgres", "redis")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# -- API: the app with an in-memory store swapped in ----------------------------------------
+
+
+@pytest.fixture
+def max_upload() -> int:
+    return 256 * 1024
+
+
+@pytest.fixture
+def settings(tmp_path: Path, max_upload: int) -> Settings:
+    return load_settings(data_dir=tmp_path, environment="test", max_upload_bytes=max_upload)
+
+
+@pytest.fixture
+def memory_storage() -> MemoryCaseStorage:
+    return MemoryCaseStorage()
+
+
+@pytest.fixture
+def app(settings: Settings, memory_storage: MemoryCaseStorage) -> FastAPI:
+    """The app with an in-memory store swapped in (ASGITransport runs no lifespan)."""
+    app = create_app(settings)
+    pipeline = full_pipeline()
+    app.dependency_overrides[get_storage] = lambda: memory_storage
+    app.dependency_overrides[get_pipeline] = lambda: pipeline
+    return app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
 
 
 def require_service(name: str, check: Callable[[], object]) -> None:

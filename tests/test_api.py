@@ -12,43 +12,11 @@ from urllib.parse import unquote
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
-from denialops.api.dependencies import get_storage
-from denialops.config import Settings, load_settings
-from denialops.main import create_app
 from denialops.storage.memory import MemoryCaseStorage
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def max_upload() -> int:
-    return 256 * 1024
-
-
-@pytest.fixture
-def settings(tmp_path: Path, max_upload: int) -> Settings:
-    return load_settings(data_dir=tmp_path, environment="test", max_upload_bytes=max_upload)
-
-
-@pytest.fixture
-def memory_storage() -> MemoryCaseStorage:
-    return MemoryCaseStorage()
-
-
-@pytest.fixture
-def app(settings: Settings, memory_storage: MemoryCaseStorage) -> FastAPI:
-    """The app with an in-memory store swapped in (ASGITransport runs no lifespan)."""
-    app = create_app(settings)
-    app.dependency_overrides[get_storage] = lambda: memory_storage
-    return app
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
-        yield client
 
 
 async def raw_get(app: FastAPI, raw_path: str) -> tuple[int, bytes]:

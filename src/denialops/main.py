@@ -21,6 +21,7 @@ from denialops.api.body_limit import BodySizeLimitMiddleware
 from denialops.api.errors import install_error_handlers
 from denialops.config import Settings, load_settings
 from denialops.logs import configure_logging
+from denialops.pipeline.build import full_pipeline
 from denialops.storage import build_storage
 
 log = structlog.get_logger(__name__)
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.storage = await build_storage(settings)
+        app.state.pipeline = full_pipeline()
         log.info(
             "app.started",
             storage=settings.storage_backend.value,

@@ -26,7 +26,7 @@ from denialops.domain.cases import (
     project,
 )
 from denialops.errors import ArtifactNotFound, CaseNotFound, NotFound
-from denialops.storage.base import CaseStorage, Change, EventStoreBase
+from denialops.storage.base import CaseStorage, Change, EventStoreBase, NewArtifact
 
 pytestmark = pytest.mark.anyio
 
@@ -244,6 +244,43 @@ class TestArtifacts:
 
         with pytest.raises(ArtifactNotFound):
             await storage.read_artifact(case_id, "nothing.md")
+
+
+class TestRecord:
+    async def test_events_and_artifacts_land_together_in_order(
+        self, storage: EventStoreBase
+    ) -> None:
+        case = await storage.create_case()
+        state = await storage.record(
+            case.case_id,
+            [
+                (EventType.STAGE_COMPLETED, {"stage": "route", "ms": 1.5}),
+                NewArtifact("route.json", "application/json", b'{"route": "x"}'),
+                (EventType.PIPELINE_COMPLETED, {"route": "timely_filing", "confidence": 0.9}),
+            ],
+        )
+        assert state.route == "timely_filing"
+        assert state.artifacts["route.json"].size == 14
+        log = await storage.events(case.case_id)
+        assert [e.type for e in log[1:]] == [
+            EventType.STAGE_COMPLETED,
+            EventType.ARTIFACT_STORED,
+            EventType.PIPELINE_COMPLETED,
+        ]
+        _, data = await storage.read_artifact(case.case_id, "route.json")
+        assert data == b'{"route": "x"}'
+
+    async def test_a_refused_precondition_appends_nothing(self, storage: EventStoreBase) -> None:
+        case = await storage.create_case()
+
+        def not_twice(state: CaseState) -> None:
+            if state.status is CaseStatus.RUNNING:
+                raise ValueError("already running")
+
+        await storage.append(case.case_id, EventType.PIPELINE_STARTED, {}, expect=not_twice)
+        with pytest.raises(ValueError, match="already running"):
+            await storage.append(case.case_id, EventType.PIPELINE_STARTED, {}, expect=not_twice)
+        assert len(await storage.events(case.case_id)) == 2
 
 
 class TestDelete:

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from denialops.config import Settings
+from denialops.pipeline.runner import PipelineRunner
+from denialops.services.analysis import AnalysisService
 from denialops.services.cases import CaseService
 from denialops.storage.base import CaseStorage
 
@@ -31,3 +33,18 @@ def get_case_service(storage: StorageDep, settings: SettingsDep) -> CaseService:
 
 
 CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]
+
+
+def get_pipeline(request: Request) -> PipelineRunner:
+    pipeline: PipelineRunner = request.app.state.pipeline
+    return pipeline
+
+
+PipelineDep = Annotated[PipelineRunner, Depends(get_pipeline)]
+
+
+def get_analysis_service(storage: StorageDep, pipeline: PipelineDep) -> AnalysisService:
+    return AnalysisService(storage, pipeline)
+
+
+AnalysisServiceDep = Annotated[AnalysisService, Depends(get_analysis_service)]

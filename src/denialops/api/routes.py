@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 
-from denialops.api.dependencies import CaseServiceDep
+from denialops.api.dependencies import AnalysisServiceDep, CaseServiceDep
 from denialops.api.errors import errors_for
 from denialops.api.schemas import (
     ArtifactList,
@@ -31,6 +32,9 @@ from denialops.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from denialops.pipeline.text import UnreadableDocument
+from denialops.services.analysis import NoDenialLetter, RunInProgress, RunResult
+from denialops.services.schemas import SchemaNotFound, schema_for
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -98,6 +102,16 @@ async def upload_document(
     )
 
 
+@router.post(
+    "/cases/{case_id}/run",
+    response_model=RunResult,
+    responses=errors_for(CaseNotFound, NoDenialLetter, RunInProgress, UnreadableDocument),
+)
+async def run_case(case_id: CaseId, service: AnalysisServiceDep) -> RunResult:
+    """Run the analysis pipeline on the case's latest denial letter, synchronously."""
+    return await service.run(case_id)
+
+
 @router.get(
     "/cases/{case_id}/events", response_model=EventHistory, responses=errors_for(CaseNotFound)
 )
@@ -116,6 +130,16 @@ async def case_events(
         events=[EventOut.of(e) for e in events],
         state=CaseOut.of(state),
     )
+
+
+@router.get(
+    "/schemas/{name}",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/schema+json": {}}}, **errors_for(SchemaNotFound)},
+)
+async def get_schema(name: Annotated[str, Path(max_length=64)]) -> JSONResponse:
+    """The JSON Schema of a JSON artifact: case_facts, route, action_plan, grounding_report."""
+    return JSONResponse(schema_for(name), media_type="application/schema+json")
 
 
 @router.get(

@@ -127,3 +127,15 @@ class LocalFile:
 
     async def read(self, size: int = -1) -> bytes:
         return self.fh.read(size)
+
+
+def _register_subcommands() -> None:
+    # Imported here, after `app` exists, so each command module can stay small and focused.
+    from denialops.cli.analyze import analyze_command
+    from denialops.cli.evaluate import eval_command
+
+    app.command("analyze")(analyze_command)
+    app.command("eval")(eval_command)
+
+
+_register_subcommands()

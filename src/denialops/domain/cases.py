@@ -118,6 +118,9 @@ class ArtifactRef(BaseModel):
     size: int
     sha256: str
     created_at: datetime
+    # For a rendering made on request (appeal_letter.pdf from appeal_letter.md): the sha256 of
+    # the source it was made from, so a new run's source makes the old rendering stale.
+    source_sha256: str | None = None
 
 
 class CaseState(BaseModel):

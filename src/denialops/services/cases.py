@@ -12,6 +12,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Protocol
 
+import anyio.to_thread
 import structlog
 
 from denialops.config import Settings
@@ -32,8 +33,14 @@ from denialops.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from denialops.pipeline.documents import (
+    BinaryFormat,
+    binary_content_type,
+    render_binary,
+    source_name,
+)
 from denialops.pipeline.text.sniff import declared_type_conflicts, sniff_content_type
-from denialops.storage.base import CasePage, CaseStorage
+from denialops.storage.base import CasePage, CaseStorage, NewArtifact
 
 log = structlog.get_logger(__name__)
 
@@ -118,11 +125,33 @@ class CaseService:
         return sorted(state.artifacts.values(), key=lambda a: a.name)
 
     async def artifact(self, case_id: str, name: str) -> tuple[ArtifactRef, bytes]:
+        """An artifact's bytes. A PDF or DOCX of a Markdown document is rendered on first
+        request and kept, so a run does not pay for renderings nobody opens."""
         if not is_valid_artifact_name(name):
             # Names are looked up in the case's projection, never joined to a path; an
             # ill-formed one cannot name an artifact, so say so plainly.
             raise ArtifactNotFound(f"no artifact named {name[:80]!r}")
-        return await self.storage.read_artifact(case_id, name)
+        state = await self.storage.get(case_id)
+        rendering = source_name(name)
+        source = state.artifacts.get(rendering[0]) if rendering else None
+        if rendering is None or source is None:
+            return await self.storage.read_artifact(case_id, name)
+        cached = state.artifacts.get(name)
+        if cached is not None and cached.source_sha256 == source.sha256:
+            return await self.storage.read_artifact(case_id, name)
+        return await self._render(case_id, source, name, rendering[1])
+
+    async def _render(
+        self, case_id: str, source: ArtifactRef, name: str, fmt: BinaryFormat
+    ) -> tuple[ArtifactRef, bytes]:
+        _, markdown = await self.storage.read_artifact(case_id, source.name)
+        data = await anyio.to_thread.run_sync(
+            render_binary, source.name, markdown.decode("utf-8"), fmt
+        )
+        content_type = binary_content_type(fmt)
+        artifact = NewArtifact(name, content_type, data, source_sha256=source.sha256)
+        state = await self.storage.record(case_id, [artifact])
+        return state.artifacts[name], data
 
     async def _read_bounded(self, file: AsyncReadable) -> bytes:
         limit = self.settings.max_upload_bytes

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -42,6 +42,32 @@ class CasePage(BaseModel):
     offset: int
 
 
+NewEvent = tuple[EventType, dict[str, Any]]
+Precondition = Callable[[CaseState], None]
+
+
+@dataclass(frozen=True)
+class NewArtifact:
+    """An artifact to store: recorded as ArtifactStored, its bytes stored by sha256."""
+
+    name: str
+    content_type: str
+    data: bytes
+    source_sha256: str | None = None
+
+    def event(self) -> tuple[NewEvent, str]:
+        digest = sha256_hex(self.data)
+        payload: dict[str, Any] = {
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "sha256": digest,
+        }
+        if self.source_sha256 is not None:
+            payload["source_sha256"] = self.source_sha256
+        return (EventType.ARTIFACT_STORED, payload), digest
+
+
 @runtime_checkable
 class CaseStorage(Protocol):
     """Where cases, their documents, events and artifacts live."""
@@ -52,8 +78,19 @@ class CaseStorage(Protocol):
         """Start a new case (appends CaseCreated)."""
         ...
 
-    async def append(self, case_id: str, type: EventType, payload: dict[str, Any]) -> CaseEvent:
-        """Append one event to a live case's log and update its projection."""
+    async def append(
+        self,
+        case_id: str,
+        type: EventType,
+        payload: dict[str, Any],
+        expect: Precondition | None = None,
+    ) -> CaseEvent:
+        """Append one event to a live case's log and update its projection. `expect`, when
+        given, checks the current state under the case's lock and raises to refuse."""
+        ...
+
+    async def record(self, case_id: str, items: Sequence[NewEvent | NewArtifact]) -> CaseState:
+        """Append several events and store several artifacts, in order, in one unit of work."""
         ...
 
     async def get(self, case_id: str, as_of: datetime | None = None) -> CaseState:
@@ -99,9 +136,6 @@ class CaseStorage(Protocol):
     async def close(self) -> None:
         """Release connections and handles."""
         ...
-
-
-NewEvent = tuple[EventType, dict[str, Any]]
 
 
 @dataclass
@@ -172,13 +206,38 @@ class EventStoreBase(ABC):
         state, _ = await self._transact(case_id, decide)
         return state
 
-    async def append(self, case_id: str, type: EventType, payload: dict[str, Any]) -> CaseEvent:
+    async def append(
+        self,
+        case_id: str,
+        type: EventType,
+        payload: dict[str, Any],
+        expect: Precondition | None = None,
+    ) -> CaseEvent:
         def decide(state: CaseState | None) -> Change:
-            live(state, case_id)
+            current = live(state, case_id)
+            if expect is not None:
+                expect(current)
             return Change([(type, payload)])
 
         _, events = await self._transact(case_id, decide)
         return events[-1]
+
+    async def record(self, case_id: str, items: Sequence[NewEvent | NewArtifact]) -> CaseState:
+        change = Change([])
+        for item in items:
+            if isinstance(item, NewArtifact):
+                event, digest = item.event()
+                change.events.append(event)
+                change.blobs[digest] = item.data
+            else:
+                change.events.append(item)
+
+        def decide(state: CaseState | None) -> Change:
+            live(state, case_id)
+            return change
+
+        state, _ = await self._transact(case_id, decide)
+        return state
 
     async def get(self, case_id: str, as_of: datetime | None = None) -> CaseState:
         if as_of is None:
@@ -225,19 +284,7 @@ class EventStoreBase(ABC):
     async def put_artifact(
         self, case_id: str, name: str, data: bytes, content_type: str
     ) -> ArtifactRef:
-        digest = sha256_hex(data)
-
-        def decide(state: CaseState | None) -> Change:
-            live(state, case_id)
-            payload = {
-                "name": name,
-                "content_type": content_type,
-                "size": len(data),
-                "sha256": digest,
-            }
-            return Change([(EventType.ARTIFACT_STORED, payload)], blobs={digest: data})
-
-        state, _ = await self._transact(case_id, decide)
+        state = await self.record(case_id, [NewArtifact(name, content_type, data)])
         return state.artifacts[name]
 
     async def read_artifact(self, case_id: str, name: str) -> tuple[ArtifactRef, bytes]:

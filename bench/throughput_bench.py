@@ -1,0 +1,141 @@
+"""Full-case throughput on the embedded default, under real uvicorn on loopback.
+
+wrk (C, not the bottleneck) drives 8 connections, each chaining create → upload → run
+(`bench/wrk/case_flow.lua`); meanwhile a probe asks `/health/live` a few times a second so the
+table shows whether analysis work blocks the server. Prints cases/s, request p50/p99 and the
+probe's p99.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import anyio.to_thread
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.stats import percentile
+from denialops.samples import sample_path
+
+LUA = Path(__file__).parent / "wrk" / "case_flow.lua"
+RESULT = re.compile(
+    r"RESULT cases=(\d+) errors=(\d+) seconds=([\d.]+) p50_ms=([\d.]+) "
+    r"p99_ms=([\d.]+) requests=(\d+)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+        "API_PORT": str(port),
+        "RATE_LIMIT_ENABLED": "false",
+        "ENVIRONMENT": "production",
+    }
+    cli = Path(sys.executable).parent / "denialops"
+    server = subprocess.Popen(
+        [str(cli), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("server did not start")
+
+
+def _probe(url: str, stop: threading.Event, samples: list[float]) -> None:
+    with httpx.Client(timeout=10) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            client.get(url)
+            samples.append(time.perf_counter() - started)
+            stop.wait(0.1)
+
+
+async def run(*, quick: bool = False) -> None:
+    await anyio.to_thread.run_sync(_run, quick)
+
+
+def _run(quick: bool) -> None:
+    console = Console()
+    if shutil.which("wrk") is None:
+        console.print("[yellow]throughput: skipped (wrk is not installed: apt-get install wrk)")
+        return
+    seconds, connections = (5, 8) if quick else (20, 8)
+    with tempfile.TemporaryDirectory(prefix="denialops-load-") as tmp:
+        port = _free_port()
+        server = _start_server(Path(tmp), port)
+        probe: list[float] = []
+        stop = threading.Event()
+        prober = threading.Thread(
+            target=_probe, args=(f"http://127.0.0.1:{port}/health/live", stop, probe)
+        )
+        try:
+            prober.start()
+            out = subprocess.run(
+                [
+                    "wrk",
+                    f"-t{connections}",
+                    f"-c{connections}",
+                    f"-d{seconds}s",
+                    "-s",
+                    str(LUA),
+                    f"http://127.0.0.1:{port}",
+                ],
+                env=os.environ | {"DENIALOPS_BENCH_LETTER": str(sample_path())},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        finally:
+            stop.set()
+            prober.join()
+            server.terminate()
+            server.wait(timeout=30)
+    match = RESULT.search(out)
+    if match is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    cases, errors, secs, p50, p99, _ = match.groups()
+    table = Table(
+        title=f"Full cases (create + upload + run), {connections} connections, "
+        f"{seconds} s, embedded SQLite, real uvicorn"
+    )
+    for column in (
+        "cases/s",
+        "errors",
+        "request p50 ms",
+        "request p99 ms",
+        "/health p99 ms",
+        "target",
+    ):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{int(cases) / float(secs):.1f}",
+        errors,
+        p50,
+        p99,
+        f"{percentile(probe, 99) * 1000:.1f}" if probe else "-",
+        ">= 2x original (~110-150/s); /health p99 <= 50 ms",
+    )
+    console.print(table)

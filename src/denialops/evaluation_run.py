@@ -1,0 +1,56 @@
+"""Run the reading pipeline over a labelled set and score it (`denialops eval`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from denialops.errors import DenialOpsError
+from denialops.evaluation import EvalReport, LabelledLetter, LetterResult, load_labelled_set, score
+from denialops.pipeline.build import reading_pipeline
+from denialops.pipeline.context import CaseContext, InputDocument
+from denialops.pipeline.runner import PipelineRunner
+from denialops.pipeline.text import sniff_content_type
+
+OnLetter = Callable[[LabelledLetter, LetterResult], None]
+
+
+def run_letter(runner: PipelineRunner, letter: LabelledLetter) -> LetterResult:
+    """Analyse one letter file; a user-facing error becomes a failed result, not a crash."""
+    data = letter.path.read_bytes()
+    started = time.perf_counter()
+    try:
+        content_type = sniff_content_type(data, letter.path.name)
+        if content_type is None:
+            raise DenialOpsError(f"{letter.path.name}: unsupported file type")
+        ctx = runner.run_sync(CaseContext(letter=InputDocument(data, content_type)))
+    except DenialOpsError as e:
+        return LetterResult(
+            label=letter.label,
+            facts=None,
+            route=None,
+            error=e.message,
+            seconds=time.perf_counter() - started,
+        )
+    seconds = time.perf_counter() - started
+    decision = ctx.decision
+    return LetterResult(
+        label=letter.label,
+        facts=ctx.facts,
+        route=decision.route if decision else None,
+        appealable=decision.appealable if decision else None,
+        seconds=seconds,
+    )
+
+
+def evaluate_directory(directory: Path, on_letter: OnLetter | None = None) -> EvalReport:
+    """Score the pipeline on every labelled letter in `directory`."""
+    runner = reading_pipeline()
+    results = []
+    for letter in load_labelled_set(directory):
+        result = run_letter(runner, letter)
+        if on_letter is not None:
+            on_letter(letter, result)
+        results.append(result)
+    return score(results)
