@@ -129,6 +129,15 @@ class TestScore:
         assert [m.key for m in report.mismatches if m.kind == "invented"] == ["payer.member_id"]
         assert any("invented" in reason for reason in report.failures())
 
+    def test_hallucinated_values_in_documents_fail_the_report(self) -> None:
+        label = make_label()
+        report = score([result(label, perfect_facts(label), hallucinations=2)])
+        assert report.hallucinations == 2
+        assert not report.passed()
+        assert any("hallucinated" in reason for reason in report.failures())
+        clean = score([result(label, perfect_facts(label), hallucinations=0)])
+        assert clean.passed()
+
     def test_a_phone_with_different_punctuation_still_matches(self) -> None:
         facts = perfect_facts(label := make_label())
         facts.contact_info.phone = "(800) 555 1234"

@@ -165,6 +165,9 @@ class LetterResult:
     error: str | None = None
     seconds: float = 0.0
     appealable: bool | None = None
+    # Values in generated documents not traceable to the facts (grounding violations, counted
+    # before the validator withholds the documents that carry them). None: not checked.
+    hallucinations: int | None = None
 
 
 # --- normalisation ------------------------------------------------------------------------------
@@ -266,7 +269,14 @@ class CodeScore(BaseModel):
 
 
 MismatchKind = Literal[
-    "error", "route", "appealable", "field", "invented", "code_missing", "code_extra"
+    "error",
+    "route",
+    "appealable",
+    "field",
+    "invented",
+    "code_missing",
+    "code_extra",
+    "hallucination",
 ]
 
 
@@ -287,11 +297,14 @@ class Thresholds(BaseModel):
     code_recall: float = 0.97
     max_invented: int = 0
     max_failed: int = 0
+    max_hallucinations: int = 0
 
 
 class EvalReport(BaseModel):
     letters: int = 0
     failed: int = 0
+    hallucinations: int = 0
+    documents_checked: int = 0
     route_correct: int = 0
     fields_correct: int = 0
     fields_total: int = 0
@@ -332,6 +345,11 @@ class EvalReport(BaseModel):
             reasons.append("no letters were scored")
         if self.failed > t.max_failed:
             reasons.append(f"{self.failed} letters failed (max {t.max_failed})")
+        if self.hallucinations > t.max_hallucinations:
+            reasons.append(
+                f"{self.hallucinations} hallucinated values in documents "
+                f"(max {t.max_hallucinations})"
+            )
         if self.route_accuracy < t.route_accuracy:
             reasons.append(f"route accuracy {self.route_accuracy:.3f} < {t.route_accuracy}")
         if self.field_accuracy < t.field_accuracy:
@@ -384,6 +402,11 @@ def _score_one(result: LetterResult, report: EvalReport, route_tally: list[int])
         route_tally[0] += 1
     else:
         miss("route", "route", label.route.value, result.route)
+    if result.hallucinations is not None:
+        report.hallucinations += result.hallucinations
+        report.documents_checked += 1
+        if result.hallucinations:
+            miss("hallucination", "documents", 0, result.hallucinations)
     if facts is not None and result.appealable is not None:
         report.appealable_scored += 1
         if result.appealable == label.appealable:
@@ -430,6 +453,10 @@ def render_table(report: EvalReport, thresholds: Thresholds | None = None) -> Ta
         gate("field accuracy", report.field_accuracy, ">=", t.field_accuracy),
         gate("invented values", report.invented, "<=", t.max_invented),
     ]
+    if report.documents_checked:
+        rows.append(
+            gate("hallucinations in documents", report.hallucinations, "<=", t.max_hallucinations)
+        )
     if report.appealable_accuracy is not None:
         rows.append(("appealable accuracy", f"{report.appealable_accuracy:.3f}", "", ""))
     for name, s in report.codes.items():

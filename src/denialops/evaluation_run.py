@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from denialops.errors import DenialOpsError
 from denialops.evaluation import EvalReport, LabelledLetter, LetterResult, load_labelled_set, score
-from denialops.pipeline.build import reading_pipeline
+from denialops.pipeline.build import full_pipeline
 from denialops.pipeline.context import CaseContext, InputDocument
+from denialops.pipeline.grounding import REPORT as GROUNDING_REPORT
 from denialops.pipeline.runner import PipelineRunner
 from denialops.pipeline.text import sniff_content_type
 
@@ -35,18 +37,24 @@ def run_letter(runner: PipelineRunner, letter: LabelledLetter) -> LetterResult:
         )
     seconds = time.perf_counter() - started
     decision = ctx.decision
+    report = ctx.artifacts.get(GROUNDING_REPORT)
+    hallucinations = (
+        sum(len(r["violations"]) for r in json.loads(report.data)) if report is not None else None
+    )
     return LetterResult(
         label=letter.label,
         facts=ctx.facts,
         route=decision.route if decision else None,
         appealable=decision.appealable if decision else None,
         seconds=seconds,
+        hallucinations=hallucinations,
     )
 
 
 def evaluate_directory(directory: Path, on_letter: OnLetter | None = None) -> EvalReport:
-    """Score the pipeline on every labelled letter in `directory`."""
-    runner = reading_pipeline()
+    """Score the whole pipeline on every labelled letter in `directory`: what it reads, and
+    whether any generated document carries a value the letter does not support."""
+    runner = full_pipeline()
     results = []
     for letter in load_labelled_set(directory):
         result = run_letter(runner, letter)
