@@ -20,23 +20,13 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from denialops.domain.codes_data import CC, CE, COB, DUP, EL, MN, ON, PA, RR, TF
 from denialops.domain.facts import RouteName
 
 STRONG: Final = 2.5
 MEDIUM: Final = 1.5
 WEAK: Final = 0.75
 COUNTER: Final = -1.5
-
-PA: Final = RouteName.PRIOR_AUTH_NEEDED
-CC: Final = RouteName.CLAIM_CORRECTION_RESUBMIT
-MN: Final = RouteName.MEDICAL_NECESSITY_APPEAL
-CE: Final = RouteName.COVERAGE_EXCLUSION
-ON: Final = RouteName.OUT_OF_NETWORK
-TF: Final = RouteName.TIMELY_FILING
-EL: Final = RouteName.ELIGIBILITY_ISSUE
-COB: Final = RouteName.COORDINATION_OF_BENEFITS
-DUP: Final = RouteName.DUPLICATE_CLAIM
-RR: Final = RouteName.RECORDS_REQUESTED
 
 #: (route or None for a neutral phrase, weight, phrases)
 _TABLE: Final[tuple[tuple[RouteName | None, float, tuple[str, ...]], ...]] = (
