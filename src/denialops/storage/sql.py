@@ -122,15 +122,19 @@ class SqlCaseStorage(EventStoreBase):
         await conn.execute(insert(case_events), [_event_row(e) for e in events])
         if change.drop_blobs:
             await conn.execute(delete(blobs).where(blobs.c.case_id == case_id))
-        for sha256, data in change.blobs.items():
-            await conn.execute(self._insert_blob(case_id, sha256, data))
+        if change.blobs:
+            # One executemany for all of a run's blobs: a statement per blob costs a driver
+            # round trip each (through aiosqlite's thread, or the network for PostgreSQL).
+            rows = [
+                {"case_id": case_id, "sha256": sha256, "size": len(data), "data": data}
+                for sha256, data in change.blobs.items()
+            ]
+            await conn.execute(self._insert_blobs(), rows)
 
-    def _insert_blob(self, case_id: str, sha256: str, data: bytes) -> Any:
+    def _insert_blobs(self) -> Any:
         # The same bytes uploaded twice are one blob: an existing row is already right.
-        values = {"case_id": case_id, "sha256": sha256, "size": len(data), "data": data}
-        if self._dialect == "postgresql":
-            return postgresql.insert(blobs).values(values).on_conflict_do_nothing()
-        return sqlite.insert(blobs).values(values).on_conflict_do_nothing()
+        dialect = postgresql if self._dialect == "postgresql" else sqlite
+        return dialect.insert(blobs).on_conflict_do_nothing()
 
     # -- reads --------------------------------------------------------------------------------
 
