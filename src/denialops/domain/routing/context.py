@@ -95,6 +95,13 @@ _INJECTION_RE: Final = re.compile(
     r"system\s+prompt|new\s+instructions|\b(?:system|assistant)\s*:|"
     rf"\b(?:{_ROUTE_IDS})\b"
 )
+#: Substrings at least one of which every `_INJECTION_RE` match contains (each route id has
+#: a "_"). The regex tries some twenty branches at every character, so a few `in` tests that
+#: rule a span out first save most of its cost; keep this list in step with the regex.
+_INJECTION_WORDS: Final = (
+    "ignore", "disregard", "forget", "override", "classif", "categori", "rout", "confidence",
+    "appealable", "you", "system", "assistant", "instructions", "_",
+)  # fmt: skip
 _NEG_ANYWHERE_RE: Final = re.compile(
     r"\bnot\s+(?:been\s+)?(?:denied|declined|rejected)\b|n[o']t\s+deny\b|"
     r"n't\s+(?:been\s+)?(?:denied|declined|rejected)\b"
@@ -134,18 +141,21 @@ class TextReader:
         self.low = low
         self.stated = stated
         self._headings: dict[int, Context | None] = {}
+        # Memos: `context` and `negation` both need a hit's sentence, and neighbouring hits
+        # often share a sentence or line, whose cue regexes then need running only once.
+        self._sentences: dict[tuple[int, int], tuple[int, int]] = {}
+        self._found: dict[tuple[re.Pattern[str], int, int], bool] = {}
 
     def context(self, start: int, end: int) -> Context:
         """The context of the span `[start, end)`."""
         s0, s1 = self.sentence(start, end)
-        l0, l1 = self._line(start, end)
-        if _INJECTION_RE.search(self.low, s0, s1) or _INJECTION_RE.search(self.low, l0, l1):
+        if self._instruction_like(s0, s1) or self._instruction_like(*self._line(start, end)):
             return Context.IGNORED
-        generic = _GENERIC_CUE_RE.search(self.low, s0, s1) is not None
-        reason = _REASON_CUE_RE.search(self.low, s0, s1) is not None
+        generic = self._has(_GENERIC_CUE_RE, s0, s1)
+        reason = self._has(_REASON_CUE_RE, s0, s1)
         if self.stated:  # the extractor chose this text as the reason: trust all but the generic
             return Context.BODY if generic and not reason else Context.STATED
-        if generic or _BOILERPLATE_CUE_RE.search(self.low, s0, s1):
+        if generic or self._has(_BOILERPLATE_CUE_RE, s0, s1):
             return Context.BODY if reason else Context.BOILERPLATE
         if reason:
             return Context.REASON
@@ -171,6 +181,12 @@ class TextReader:
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """The sentence around a span, bounded to a window either side."""
+        found = self._sentences.get((start, end))
+        if found is None:
+            found = self._sentences[(start, end)] = self._find_sentence(start, end)
+        return found
+
+    def _find_sentence(self, start: int, end: int) -> tuple[int, int]:
         lo = max(0, start - _WINDOW)
         left = lo
         for m in self._boundaries(lo, start):
@@ -178,6 +194,19 @@ class TextReader:
         hi = min(len(self.low), end + _WINDOW)
         stop = next(self._boundaries(end, hi), None)
         return left, (stop.start() + 1 if stop else hi)
+
+    def _instruction_like(self, lo: int, hi: int) -> bool:
+        """Whether `[lo, hi)` holds instruction-like text (`_INJECTION_RE`)."""
+        span = self.low[lo:hi]
+        return any(word in span for word in _INJECTION_WORDS) and self._has(_INJECTION_RE, lo, hi)
+
+    def _has(self, pattern: re.Pattern[str], lo: int, hi: int) -> bool:
+        """Whether `pattern` matches within `[lo, hi)`, remembered per span."""
+        key = (pattern, lo, hi)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = pattern.search(self.low, lo, hi) is not None
+        return found
 
     def _boundaries(self, lo: int, hi: int) -> Iterator[re.Match[str]]:
         """Sentence boundaries in `[lo, hi)`, skipping the full stop of "Dr.", "St.", "J."."""

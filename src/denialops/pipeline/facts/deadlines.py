@@ -203,9 +203,7 @@ def _appeal_window(doc: Doc, facts: DateFacts) -> None:
         before = doc.text[max(s, clause_floor, m.start() - 160) : m.start()]
         tail = doc.text[anchor.end() : e]
         after = _CLAUSE_END.split(tail, maxsplit=1)[0]
-        if _NOT_WINDOW.search(doc.text, s, e) or before.count("(") > before.count(")"):
-            continue
-        if _FROM_SERVICE.match(tail):
+        if before.count("(") > before.count(")") or _FROM_SERVICE.match(tail):
             continue
         clause = before + " " + after
         if _APPEAL_WORDS.search(clause):
@@ -213,6 +211,9 @@ def _appeal_window(doc: Doc, facts: DateFacts) -> None:
         elif _FILING_WORDS.search(clause):
             rank = 1
         else:
+            continue
+        # Last, as it is the costliest test (a long case-blind regex over the whole sentence).
+        if _NOT_WINDOW.search(doc.text, s, e):
             continue
         from_letter = bool(_FROM_LETTER.search(tail)) and not _RECEIPT.search(tail[:80])
         kind = (m.group("kind") or "").lower()
