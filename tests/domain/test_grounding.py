@@ -3,6 +3,7 @@ that the facts (or plan rules, or the plan's derived deadlines) do not."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -27,7 +28,7 @@ from denialops.domain.facts import (
     RouteName,
     Service,
 )
-from denialops.domain.grounding import KINDS, GroundingReport, GroundTruth, check_documents
+from denialops.domain.grounding import KINDS, GroundingReport, GroundTruth, check_documents, lexer
 from denialops.domain.grounding import check_text as check
 from denialops.domain.plan import ActionPlan, DeadlineKind, PlanDeadline
 
@@ -405,3 +406,45 @@ class TestRobustness:
         started = time.perf_counter()
         check("doc.md", text, TRUTH)
         assert time.perf_counter() - started < 5.0
+
+
+GUARD_FRAGMENTS = (
+    "a", "word", "Remark", "RARC ", "MA18", "US$", "USD ", "www.", "x.y+z_", "\t", "\r",
+    "January ", "SEPT", "3rd", "of ", "PR ", "OA-", "A1", "Z99", "1234T", "null", "nan",
+    "NaN", "undefined", "Member ID:", "- **Claim number:** ", "%}", "}}", "#", "e",
+)  # fmt: skip
+
+
+class TestScanGuard:
+    """The lexer's `_GUARD` only skips positions where nothing can match: scanning with it
+    gives exactly the matches of the unguarded pattern (the reference, built here from the
+    same alternatives)."""
+
+    REFERENCE = re.compile(lexer._START + "(?:" + "|".join(lexer._ALTERNATIVES) + ")", re.MULTILINE)
+
+    @staticmethod
+    def matches(pattern: re.Pattern[str], text: str, pos: int, end: int) -> list[Any]:
+        return [(m.lastgroup, m.span(), m.groups()) for m in pattern.finditer(text, pos, end)]
+
+    @settings(max_examples=500, deadline=None)
+    @given(
+        text=st.one_of(
+            st.text(),
+            st.lists(st.sampled_from(FRAGMENTS + GUARD_FRAGMENTS)).map("".join),
+        ),
+        data=st.data(),
+    )
+    def test_guarded_scan_finds_what_the_unguarded_one_does(
+        self, text: str, data: st.DataObject
+    ) -> None:
+        pos = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(pos, len(text)))
+        assert self.matches(lexer._SCAN, text, pos, end) == self.matches(
+            self.REFERENCE, text, pos, end
+        )
+
+    def test_on_a_realistic_letter(self) -> None:
+        text = APPEAL_LETTER + "\nContact: claims@cascade.example, https://cascade.example/x\n"
+        assert self.matches(lexer._SCAN, text, 0, len(text)) == self.matches(
+            self.REFERENCE, text, 0, len(text)
+        )

@@ -43,6 +43,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_refuse_none,
+        # The templates ship with the package and never change while it runs; without this
+        # every `get_template` would stat its file (and its imports) to check for edits.
+        auto_reload=False,
     )
     env.filters["money"] = money
     return env

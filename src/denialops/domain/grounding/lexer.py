@@ -69,15 +69,15 @@ class Token:
     value: Parsed
 
 
-def _months() -> str:
+def _month_spellings() -> frozenset[str]:
     names = ["January", "February", "March", "April", "May", "June", "July", "August"]
     names += ["September", "October", "November", "December", "Sept"]
     names += [name[:3] for name in names[:12]]
-    spellings = {form for name in names for form in (name, name.upper())}
-    return "(?:" + "|".join(sorted(spellings, key=len, reverse=True)) + ")"
+    return frozenset(form for name in names for form in (name, name.upper()))
 
 
-_MON: Final = _months()
+_MONTHS: Final = _month_spellings()
+_MON: Final = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
 _SP: Final = r"[ \t\u00a0]{1,3}"
 _DAY: Final = r"[0-3]?\d"
 _ORD: Final = r"(?:st|nd|rd|th)?"
@@ -134,8 +134,30 @@ _ALTERNATIVES: Final = (
 _START: Final = (
     r"(?:^|(?<![A-Za-z0-9])(?=[\w$\[{}%(+.-])|(?<=[A-Za-z])(?=[\d$\[{}%(+])|(?<=\d)(?=[$\[{}%(+]))"
 )
-_SCAN: Final = re.compile(_START + "(?:" + "|".join(_ALTERNATIVES) + ")", re.MULTILINE)
-_SCAN_NO_URL: Final = re.compile(_START + "(?:" + "|".join(_ALTERNATIVES[1:]) + ")", re.MULTILINE)
+#: Words a letter-led value begins with: a month's first three letters, a CARC group, "US"
+#: of an amount, "MA" of a remark code, a placeholder word. Plain literals, so the regex engine
+#: rejects a word that starts otherwise by looking at its first character.
+_LEADS: Final = sorted(
+    {name[:3] for name in _MONTHS}
+    | {"CO", "PR", "OA", "PI", "CR", "US", "MA", "None", "NaN", "nan", "null", "undefined"}
+)
+#: Where some alternative can match, checked before `_START` and the alternatives because
+#: most of a document is prose and trying every alternative at every word start was most of
+#: a check's time. A necessary condition, never a sufficient one, so the tokens are exactly
+#: those of the unguarded pattern (a property test holds it to that):
+#: - a digit not after a digit (`_START` never lets a value start inside a number), or
+#:   `$ [ { } % ( +`: numbers, dates, amounts, phones, citations, templates;
+#: - a line ending in a colon (only a label starts at `^` without a digit or a word);
+#: - a word start (every letter-led alternative looks behind for one) with a URL scheme, an
+#:   e-mail address, "remark"/"RARC", a capital then a digit (a code) or one of `_LEADS`.
+_GUARD: Final = (
+    r"(?=[$\[{}%(+]|(?<!\d)\d|^(?=.*:[*_ \t]*\r?$)|(?<![A-Za-z0-9])(?:https?://|www\.|"
+    r"[\w.+-]{1,64}@|(?i:remark|rarc)|[A-Z]\d|" + "|".join(_LEADS) + "))"
+)
+_SCAN: Final = re.compile(_GUARD + _START + "(?:" + "|".join(_ALTERNATIVES) + ")", re.MULTILINE)
+_SCAN_NO_URL: Final = re.compile(
+    _GUARD + _START + "(?:" + "|".join(_ALTERNATIVES[1:]) + ")", re.MULTILINE
+)
 
 
 def scan(
