@@ -98,8 +98,9 @@ class Collector:
             description = icd10.describe(code)
         else:
             description = None
-        # Trusted values from our own tables: construct without re-validating.
-        return DenialCode.model_construct(
+        # Plain validation: pydantic-core checks these few fields faster than
+        # `model_construct` runs its Python bookkeeping (the evidence is not re-validated).
+        return DenialCode(
             code=f"{group}-{code}" if group else code,
             code_type=kind,
             description=description,

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Final
 
 from denialops.pipeline.facts.dates import DateMatch
-from denialops.pipeline.facts.document import FIRST_CANDIDATES, Doc, anchored
+from denialops.pipeline.facts.document import FIRST_CANDIDATES, Doc, Sieved, anchored
 from denialops.pipeline.facts.labels import LABELS, Labelled
 from denialops.pipeline.facts.sections import sentence_around
 from denialops.pipeline.facts.values import Found, best, words
@@ -39,7 +39,7 @@ _DEADLINE_ENDINGS: Final = (("by",), ("before",), ("than",), ("deadline",), ("de
 _WEEKDAYS: Final = frozenset(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 )
-_APPEAL_WORDS: Final = re.compile(
+_APPEAL_WORDS: Final = Sieved(
     r"(?i)appeal|grievance|reconsideration|dispute|request\s+(?:a\s+)?review|deadline"
 )
 
@@ -60,14 +60,14 @@ _DAYS_BEFORE: Final = re.compile(
     r"[\s-]{0,3}(?P<kind>(?:calendar|business|working)[\s-]{1,3})?$",
     re.IGNORECASE,
 )
-_NOT_WINDOW: Final = re.compile(
+_NOT_WINDOW: Final = Sieved(
     r"(?i)\bwe\s+will\b|\bwe\s+(?:must|have\s+to)\s+(?:decide|respond)"
     r"|\b(?:make|send|issue|reach)\s+(?:a|our)\s+decision|\bexpedited|\bhours\b"
     r"|benefits\s+(?:may|will)\s+continue|continue\s+(?:your|to\s+get)|peer[\s-]+to[\s-]+peer"
     r"|\btests?\s+within|\bvisits?\b|\b(?:the|your)\s+(?:provider|doctor|physician)\s+(?:has"
     r"|must|should)\b|\bmore\s+than\b|\bafter\s+the\s+date\s+of\s+service"
 )
-_FILING_WORDS: Final = re.compile(
+_FILING_WORDS: Final = Sieved(
     r"(?i)\b(?:submit|resubmit|file|filed|send|request|ask)\b|\bmust\s+be\s+(?:received"
     r"|submitted|filed|postmarked)|\b(?:corrected|replacement)\s+claims?"
 )
@@ -156,7 +156,7 @@ def _cued_role(doc: Doc, d: DateMatch, words: list[str]) -> tuple[str, int] | No
         return _narrative_service(words[:-1])
     if any(tuple(words[-len(e) :]) == e for e in _DEADLINE_ENDINGS):
         s, e = sentence_around(doc, d.start)
-        return ("deadline", 1) if _APPEAL_WORDS.search(doc.text, s, e) else None
+        return ("deadline", 1) if _APPEAL_WORDS.found(doc.text, doc.lower, s, e) else None
     return None
 
 
@@ -206,14 +206,14 @@ def _appeal_window(doc: Doc, facts: DateFacts) -> None:
         if before.count("(") > before.count(")") or _FROM_SERVICE.match(tail):
             continue
         clause = before + " " + after
-        if _APPEAL_WORDS.search(clause):
+        if _APPEAL_WORDS.found(clause):
             rank = 0
-        elif _FILING_WORDS.search(clause):
+        elif _FILING_WORDS.found(clause):
             rank = 1
         else:
             continue
         # Last, as it is the costliest test (a long case-blind regex over the whole sentence).
-        if _NOT_WINDOW.search(doc.text, s, e):
+        if _NOT_WINDOW.found(doc.text, doc.lower, s, e):
             continue
         from_letter = bool(_FROM_LETTER.search(tail)) and not _RECEIPT.search(tail[:80])
         kind = (m.group("kind") or "").lower()

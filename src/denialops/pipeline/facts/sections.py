@@ -7,9 +7,10 @@ match), so callers stay linear in the letter's size however many matches they lo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Final
 
-from denialops.pipeline.facts.document import Doc
+from denialops.pipeline.facts.document import Doc, Sieved
 from denialops.pipeline.facts.values import words
 
 # Words that end with a period without ending a sentence.
@@ -28,7 +29,7 @@ _HEADING_WORDS: Final = re.compile(r"[A-Za-z][A-Za-z'&/-]*")
 # A line that starts like "Label:" (a field), "- " / "1." (a list item) or "Re:".
 _LABEL_LINE: Final = re.compile(r"[ \t]*(?:[-*•·>]|\d{1,2}[.)][ \t]|[A-Za-z][\w /#&().'-]{0,40}:)")
 
-BOILERPLATE: Final = re.compile(
+BOILERPLATE: Final = Sieved(
     r"(?i)\b(?:right\s+to\s+(?:appeal|request|file|an?\s+(?:appeal|external|independent))"
     r"|you\s+(?:may|can|must)\s+(?:still\s+)?(?:appeal|ask|request|file|call|contact|also|send"
     r"|submit|resubmit)"
@@ -44,11 +45,11 @@ BOILERPLATE: Final = re.compile(
 )
 
 
-def sentence_spans(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+def sentence_spans(doc: Doc, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Sentences in `doc.text[start:end]` as absolute (start, end) spans, whitespace trimmed.
 
     A blank line always ends a sentence; a period after a known abbreviation or an initial
-    does not.
+    does not. Lazy, as most callers stop at the first sentence that suits them.
     """
     return _sentence_bounds(doc.text, start, end)
 
@@ -58,8 +59,7 @@ def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in _sentence_bounds(text, 0, len(text))]
 
 
-def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _sentence_bounds(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cursor = start
     for m in _SENTENCE_END.finditer(text, start, end):
         if m.group().startswith("."):
@@ -69,23 +69,23 @@ def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
             if token in _ABBREVIATIONS or is_initial or _is_decimal(text, m.start()):
                 continue
         stop = m.end() if not m.group().startswith("\n") else m.start()
-        _append_trimmed(text, cursor, stop, spans)
+        if (span := _trimmed(text, cursor, stop)) is not None:
+            yield span
         cursor = m.end()
-    _append_trimmed(text, cursor, end, spans)
-    return spans
+    if (span := _trimmed(text, cursor, end)) is not None:
+        yield span
 
 
 def _is_decimal(text: str, dot: int) -> bool:
     return dot > 0 and text[dot - 1].isdigit() and dot + 1 < len(text) and text[dot + 1].isdigit()
 
 
-def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start:
-        spans.append((start, end))
+    return (start, end) if end > start else None
 
 
 def sentence_around(doc: Doc, pos: int, limit: int = 300) -> tuple[int, int]:
@@ -122,4 +122,4 @@ def starts_with_label(line: str) -> bool:
 
 def is_boilerplate(sentence: str) -> bool:
     """Appeal-rights, language-help and contact sentences: never a denial reason."""
-    return BOILERPLATE.search(sentence) is not None
+    return BOILERPLATE.found(sentence)

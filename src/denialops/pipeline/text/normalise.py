@@ -14,7 +14,6 @@ import unicodedata
 # Zero-width space and stray byte-order marks (U+FEFF) are dropped too: invisible, they
 # would split a code such as "CO-197" for every pattern that reads the text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
-_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _SOFT_HYPHEN = "\u00ad"
 
 
@@ -28,7 +27,9 @@ def clean_page_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace(_SOFT_HYPHEN, "")
     text = _CONTROL.sub("", text)
-    text = _TRAILING_SPACE.sub("", text)
+    # Trailing spaces and tabs, line by line: several times faster than a `[ \t]+$` regex,
+    # which starts a match attempt at every space of the page.
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     return text.strip("\n")
 
 
