@@ -131,10 +131,12 @@ class CaseService:
             # Names are looked up in the case's projection, never joined to a path; an
             # ill-formed one cannot name an artifact, so say so plainly.
             raise ArtifactNotFound(f"no artifact named {name[:80]!r}")
-        state = await self.storage.get(case_id)
         rendering = source_name(name)
-        source = state.artifacts.get(rendering[0]) if rendering else None
-        if rendering is None or source is None:
+        if rendering is None:  # the common case: read_artifact loads the projection once
+            return await self.storage.read_artifact(case_id, name)
+        state = await self.storage.get(case_id)
+        source = state.artifacts.get(rendering[0])
+        if source is None:
             return await self.storage.read_artifact(case_id, name)
         cached = state.artifacts.get(name)
         if cached is not None and cached.source_sha256 == source.sha256:
