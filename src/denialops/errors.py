@@ -80,3 +80,51 @@ class StorageUnavailable(DenialOpsError):
 
     status_code = 503
     code = "storage_unavailable"
+
+
+class LLMError(DenialOpsError):
+    """The language model could not give a usable answer. Runs fall back to the
+    deterministic path; this reaches a user only on LLM-only routes."""
+
+    status_code = 503
+    code = "llm_unavailable"
+
+
+class LLMTimeout(LLMError):
+    """The language model did not answer in time."""
+
+    code = "llm_timeout"
+
+
+class LLMRateLimited(LLMError):
+    """The language model provider asked us to slow down."""
+
+    code = "llm_rate_limited"
+
+    def __init__(self, message: str | None = None, *, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class LLMServerError(LLMError):
+    """The language model provider failed (5xx or connection error)."""
+
+    code = "llm_server_error"
+
+
+class LLMRequestRejected(LLMError):
+    """The provider refused the request itself (4xx other than 429): retrying will not help."""
+
+    code = "llm_request_rejected"
+
+
+class LLMBadResponse(LLMError):
+    """The language model answered, but not in the shape we asked for."""
+
+    code = "llm_bad_response"
+
+
+class LLMCircuitOpen(LLMError):
+    """Calls to the language model are paused after repeated failures."""
+
+    code = "llm_circuit_open"

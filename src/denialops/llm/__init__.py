@@ -1,0 +1,1 @@
+"""The optional LLM layer: one interface, several providers, made resilient."""
