@@ -13,6 +13,8 @@ SECTIONS = {
     "storage": "bench.storage_bench",
     "reading": "bench.reading_bench",
     "throughput": "bench.throughput_bench",
+    "middleware": "bench.middleware_bench",
+    "llm": "bench.llm_bench",
 }
 
 

@@ -3,7 +3,8 @@
 Services: tests that need PostgreSQL or Redis are marked `postgres` / `redis` and get their
 connection through `require_service`. Locally a missing service skips them; under CI=true a
 missing service FAILS them, and so does any skip of such a test (see the report hook below):
-CI must never go green with the real-database tests silently not run.
+CI must never go green with the real-database tests silently not run. The same holds for
+`local_llm` tests (the real llama.cpp server and model, tests/llm/test_local_llama.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
+import structlog
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from psycopg import sql
@@ -27,12 +30,20 @@ from denialops.pipeline.build import full_pipeline
 from denialops.storage.memory import MemoryCaseStorage
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SERVICE_MARKERS = ("postgres", "redis")
+SERVICE_MARKERS = ("postgres", "redis", "local_llm")
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _structlog_defaults_after_each_test() -> Iterator[None]:
+    """`create_app` configures logging for the whole process, level included: without a reset,
+    the next test would log (or not) by whatever the last app was built with."""
+    yield
+    structlog.reset_defaults()
 
 
 # -- API: the app with an in-memory store swapped in ----------------------------------------
@@ -45,7 +56,14 @@ def max_upload() -> int:
 
 @pytest.fixture
 def settings(tmp_path: Path, max_upload: int) -> Settings:
-    return load_settings(data_dir=tmp_path, environment="test", max_upload_bytes=max_upload)
+    # Rate limits off: tests of other behaviour send bursts (tests/api/test_rate_limit.py
+    # turns them on); auth follows the loopback default (tests/api/test_auth.py forces it).
+    return load_settings(
+        data_dir=tmp_path,
+        environment="test",
+        max_upload_bytes=max_upload,
+        rate_limit_enabled=False,
+    )
 
 
 @pytest.fixture
@@ -124,3 +142,20 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(_postgres_dsn(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+# ---- Redis: the server's URL; tests keep to a unique key prefix and delete what they wrote ----
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_answers() -> None:
+    with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3) as client:
+        client.ping()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis server's URL (skips locally, fails under CI, when it does not answer)."""
+    require_service("redis", _redis_answers)
+    return REDIS_URL

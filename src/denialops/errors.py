@@ -128,3 +128,23 @@ class LLMCircuitOpen(LLMError):
     """Calls to the language model are paused after repeated failures."""
 
     code = "llm_circuit_open"
+
+
+class Unauthorized(DenialOpsError):
+    """A valid API key is required: send `Authorization: Bearer <key>`."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class RateLimited(DenialOpsError):
+    """Too many requests: wait for the time in Retry-After, then try again."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
+class ApiKeyNotFound(NotFound):
+    """No such API key."""
+
+    code = "api_key_not_found"

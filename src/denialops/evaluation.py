@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 from rich.table import Table
 
 from denialops.domain.facts import CaseFacts, CodeType, RouteName
+from denialops.evaluation_llm import LLMSummary, summarise, table_rows
+from denialops.pipeline.llm.trace import LLMRunInfo
 
 FieldKind = Literal["text", "website", "phone", "date", "int", "money"]
 
@@ -168,6 +170,8 @@ class LetterResult:
     # Values in generated documents not traceable to the facts (grounding violations, counted
     # before the validator withholds the documents that carry them). None: not checked.
     hallucinations: int | None = None
+    # What the language model did for this letter (None: the run did not report it).
+    llm: LLMRunInfo | None = None
 
 
 # --- normalisation ------------------------------------------------------------------------------
@@ -319,6 +323,8 @@ class EvalReport(BaseModel):
     seconds_p50: float = 0.0
     seconds_max: float = 0.0
     mismatches: list[Mismatch] = Field(default_factory=list)
+    # The language model's part (None when the runs had none configured).
+    llm: LLMSummary | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -376,6 +382,7 @@ def score(results: list[LetterResult]) -> EvalReport:
     for result in results:
         _score_one(result, report, per_route.setdefault(result.label.route.value, [0, 0]))
     report.per_route = {route: (c, n) for route, (c, n) in sorted(per_route.items())}
+    report.llm = summarise(r.llm for r in results)
     seconds = [r.seconds for r in results]
     if seconds:
         report.seconds_mean = statistics.fmean(seconds)
@@ -463,6 +470,8 @@ def render_table(report: EvalReport, thresholds: Thresholds | None = None) -> Ta
         rows.append(gate(f"{name} precision", s.precision, ">=", t.code_precision))
         rows.append(gate(f"{name} recall", s.recall, ">=", t.code_recall))
     rows += [(f"route {r}", f"{c}/{n}", "", "") for r, (c, n) in report.per_route.items()]
+    if report.llm is not None:
+        rows += table_rows(report.llm)
     timing = f"{report.seconds_mean:.2f} / {report.seconds_p50:.2f} / {report.seconds_max:.2f}"
     rows.append(("seconds per letter (mean / p50 / max)", timing, "", ""))
 

@@ -16,7 +16,7 @@ from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from denialops.pipeline.text import PDF, extract_text, pdf_layout
+from denialops.pipeline.text import PDF, TextOptions, extract_text, pdf_layout
 from denialops.pipeline.text.layout import Run, lay_out
 
 REMIT = [
@@ -44,6 +44,10 @@ PROSE = (
 )
 
 
+# The layout is tested in this process, so monkeypatches reach it (the sandbox has its own tests).
+IN_PROCESS = TextOptions(isolate=False)
+
+
 def letter_pdf(lines: Sequence[str], font: str = "Courier", size: float = 9.5) -> bytes:
     """One cell per line, 13 pt apart, as the evaluation's text PDFs are made."""
     pdf = _new_pdf(font, size)
@@ -61,7 +65,7 @@ def _new_pdf(font: str, size: float) -> FPDF:
 
 
 def page_lines(data: bytes) -> list[str]:
-    [page] = extract_text(data, PDF).pages
+    [page] = extract_text(data, PDF, IN_PROCESS).pages
     return page.text.split("\n")
 
 
@@ -140,9 +144,9 @@ class TestMonospace:
 
     def test_two_pages_read_the_same_every_time(self) -> None:
         data = letter_pdf([*REMIT, "\n"] * 6)  # about two pages
-        first = extract_text(data, PDF)
+        first = extract_text(data, PDF, IN_PROCESS)
         assert len(first.pages) == 2
-        assert extract_text(data, PDF) == first
+        assert extract_text(data, PDF, IN_PROCESS) == first
 
 
 class TestProportional:

@@ -2,10 +2,15 @@
 
 Every fixture document is built here, in memory: a hand-written text PDF, scans rendered with
 Pillow, a .docx made with python-docx.
+
+The parsers are tested here in this process (`isolate=False`): monkeypatches and the
+thread-safety tests must reach them. The sandbox around them has its own tests
+(`test_sandbox.py`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import socket
@@ -38,9 +43,9 @@ from denialops.pipeline.text import (
     TextOptions,
     UnreadableDocument,
     declared_type_conflicts,
-    extract_text,
     sniff_content_type,
 )
+from denialops.pipeline.text import extract_text as sandboxed_extract_text
 from denialops.pipeline.text import ocr as ocr_module
 from denialops.pipeline.text.image import load_image
 from denialops.pipeline.text.ocr import OcrBox, assemble_lines
@@ -52,6 +57,14 @@ LETTER = [
     "Prior authorization was not obtained for this service.",
 ]
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def extract_text(
+    data: bytes, content_type: str, options: TextOptions | None = None
+) -> ExtractedText:
+    """`extract_text` with the parsers in this process."""
+    options = dataclasses.replace(options or TextOptions(), isolate=False)
+    return sandboxed_extract_text(data, content_type, options)
 
 
 # --- fixture builders ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ import anyio
 import pytest
 
 from denialops.domain.cases import DocType, project
+from denialops.errors import CaseNotFound
 from denialops.storage.file import FileCaseStorage
 
 pytestmark = pytest.mark.anyio
@@ -128,6 +129,32 @@ class TestLayout:
 
         assert not (_case_dir(tmp_path, case_id) / "blobs").exists()
         assert (_case_dir(tmp_path, case_id) / "events.jsonl").exists()
+
+    async def test_a_deletion_cut_short_is_finished_by_the_next_write(
+        self, store: FileCaseStorage, tmp_path: Path
+    ) -> None:
+        """A crash after the redacted log's rename but before the blobs went, or a case deleted
+        by a version that did not redact: the next write to the case completes the erasure."""
+        case_id = (await store.create_case()).case_id
+        await _upload(store, case_id, b"secret bytes")
+        folder = _case_dir(tmp_path, case_id)
+        unredacted = (folder / "events.jsonl").read_bytes()
+        await store.delete_case(case_id)
+        deleted_line = (folder / "events.jsonl").read_bytes().splitlines(keepends=True)[-1]
+        (folder / "events.jsonl").write_bytes(unredacted + deleted_line)
+        (folder / "blobs").mkdir()
+        (folder / "blobs" / ("0" * 64)).write_bytes(b"secret bytes")
+
+        with pytest.raises(CaseNotFound):
+            await store.delete_case(case_id)
+
+        assert not (folder / "blobs").exists()
+        log = (folder / "events.jsonl").read_text()
+        assert "not a path" not in log
+        assert log.count('"redacted":true') == 2
+        state = await store._load_state(case_id)
+        assert state is not None
+        assert state == project(await store._load_events(case_id, None))
 
     async def test_stray_directories_are_not_cases(
         self, store: FileCaseStorage, tmp_path: Path

@@ -24,7 +24,7 @@ class _BodyTooLarge(Exception):
 class BodySizeLimitMiddleware:
     """Pure ASGI middleware: uploads may be `upload_limit` bytes, other bodies `json_limit`."""
 
-    def __init__(self, app: ASGIApp, *, upload_limit: int, json_limit: int = 1024 * 1024) -> None:
+    def __init__(self, app: ASGIApp, *, upload_limit: int, json_limit: int = 64 * 1024) -> None:
         self.app = app
         self.upload_max = upload_limit
         self.upload_limit = upload_limit + MULTIPART_OVERHEAD

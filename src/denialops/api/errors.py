@@ -85,6 +85,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework's "error parsing the body" (bytes that are not UTF-8, JSON nested
+            # past the parser's depth, a number too long to convert, broken multipart): bad
+            # input like any other, so 422 as the API promises.
+            return error_response(422, "invalid_input", "the request body could not be parsed")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, dict(exc.headers or {}))

@@ -1,64 +1,74 @@
-"""Health endpoints: `/health` (summary), `/health/live` (the process answers) and
-`/health/ready` (the dependencies answer: 503 only when the service cannot serve)."""
+"""Health endpoints: `/health/live` (the process answers), `/health/ready` (it can serve: 503
+only when a required component, the database, is down; "degraded" when it serves with
+something optional off), `/health/detailed` (every component with its latency, and what is
+running), and `/health` (the summary the original DenialOps clients call: same as ready).
+
+The checks themselves live in `observability/health.py`; see there for how layers add theirs.
+"""
 
 from __future__ import annotations
 
-import time
-from typing import Literal
+import platform
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from denialops import __version__
-from denialops.api.dependencies import SettingsDep, StorageDep
+from denialops.api.dependencies import HealthChecksDep, SettingsDep
+from denialops.observability.health import ComponentHealth, HealthReport, State, run_checks
 
 router = APIRouter(tags=["health"])
 
-State = Literal["ok", "degraded", "down"]
-
-
-class ComponentHealth(BaseModel):
-    status: State
-    latency_ms: float | None = None
-    detail: str | None = None
-
 
 class Health(BaseModel):
+    """The verdict, the version, and each component's state."""
+
     status: State
     version: str
     components: dict[str, ComponentHealth] = {}
 
 
-async def _storage_health(storage: StorageDep) -> ComponentHealth:
-    started = time.perf_counter()
-    try:
-        await storage.ping()
-    except Exception as e:  # any failure to answer means "down", whatever raised it
-        return ComponentHealth(status="down", detail=type(e).__name__)
-    return ComponentHealth(status="ok", latency_ms=round((time.perf_counter() - started) * 1e3, 2))
+class DetailedHealth(Health):
+    """`Health` plus what is running. Settings are described, never copied: no secrets."""
+
+    environment: str
+    storage_backend: str
+    python_version: str
+
+
+def _answer(report: HealthReport, response: Response) -> Health:
+    if report.status == "down":
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Health(status=report.status, version=__version__, components=report.components)
 
 
 @router.get("/health/live", response_model=Health)
 async def live() -> Health:
-    """The process is up and its event loop answers."""
+    """The process is up and its event loop answers (no dependency is consulted)."""
     return Health(status="ok", version=__version__)
 
 
 @router.get("/health/ready", response_model=Health)
-async def ready(storage: StorageDep, settings: SettingsDep, response: Response) -> Health:
-    """Ready to serve: the case store answers. 503 when it does not."""
-    storage_health = await _storage_health(storage)
-    overall: State = storage_health.status
-    if overall == "down":
-        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return Health(
-        status=overall,
-        version=__version__,
-        components={f"storage:{settings.storage_backend.value}": storage_health},
+async def ready(checks: HealthChecksDep, response: Response) -> Health:
+    """Ready to serve. 503 only when a required component (the database) is down."""
+    return _answer(await run_checks(checks), response)
+
+
+@router.get("/health/detailed", response_model=DetailedHealth)
+async def detailed(
+    checks: HealthChecksDep, settings: SettingsDep, response: Response
+) -> DetailedHealth:
+    """Every component with its state and latency, the version, and what is configured."""
+    summary = _answer(await run_checks(checks), response)
+    return DetailedHealth(
+        **summary.model_dump(),
+        environment=settings.environment,
+        storage_backend=settings.storage_backend.value,
+        python_version=platform.python_version(),
     )
 
 
 @router.get("/health", response_model=Health)
-async def health(storage: StorageDep, settings: SettingsDep, response: Response) -> Health:
-    """Summary health (same checks as readiness), for the original DenialOps clients."""
-    return await ready(storage, settings, response)
+async def health(checks: HealthChecksDep, response: Response) -> Health:
+    """Summary health (the readiness checks), for the original DenialOps clients."""
+    return _answer(await run_checks(checks), response)

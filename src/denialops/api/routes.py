@@ -6,10 +6,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, File, Form, Path, Query, Response, UploadFile, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from denialops.api.dependencies import AnalysisServiceDep, CaseServiceDep
+from denialops.api.dependencies import (
+    ActorDep,
+    AnalysisServiceDep,
+    CaseServiceDep,
+    ExplainServiceDep,
+)
 from denialops.api.errors import errors_for
+from denialops.api.ratelimit import Limit, rate_limit
 from denialops.api.schemas import (
     ArtifactList,
     ArtifactOut,
@@ -18,7 +24,6 @@ from denialops.api.schemas import (
     CaseList,
     CaseOut,
     CaseSummary,
-    Deleted,
     DocumentOut,
     DocumentUploaded,
     EventHistory,
@@ -33,7 +38,10 @@ from denialops.errors import (
     UnsupportedMediaType,
 )
 from denialops.pipeline.text import UnreadableDocument
+from denialops.security.crypto import DocumentKeyMismatch
 from denialops.services.analysis import NoDenialLetter, RunInProgress, RunResult
+from denialops.services.explain import MEDIA_TYPE as EVENT_STREAM
+from denialops.services.explain import CaseNotAnalysed
 from denialops.services.schemas import SchemaNotFound, schema_for
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -44,7 +52,12 @@ CaseId = Annotated[
 ArtifactName = Annotated[str, Path(max_length=128, description="An artifact name, e.g. route.json")]
 
 
-@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseCreated)
+@router.post(
+    "/cases",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseCreated,
+    responses=errors_for(PayloadTooLarge),
+)
 async def create_case(
     service: CaseServiceDep, body: Annotated[CaseCreate | None, Body()] = None
 ) -> CaseCreated:
@@ -76,11 +89,18 @@ async def get_case(case_id: CaseId, service: CaseServiceDep) -> CaseOut:
     return CaseOut.of(await service.get(case_id))
 
 
-@router.delete("/cases/{case_id}", response_model=Deleted, responses=errors_for(CaseNotFound))
-async def delete_case(case_id: CaseId, service: CaseServiceDep) -> Deleted:
-    """Delete a case's documents and artifacts; the deletion is recorded in its log."""
-    await service.delete(case_id)
-    return Deleted(case_id=case_id)
+@router.delete(
+    "/cases/{case_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors_for(CaseNotFound),
+)
+async def delete_case(case_id: CaseId, service: CaseServiceDep, actor: ActorDep) -> Response:
+    """Delete a case: its documents and artifacts are erased and it is a 404 from then on. Its
+    log keeps only that it existed, what kind of things happened, and who deleted it when. A
+    run under way is not waited for; its results are discarded."""
+    await service.delete(case_id, by=actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
@@ -88,6 +108,7 @@ async def delete_case(case_id: CaseId, service: CaseServiceDep) -> Deleted:
     status_code=status.HTTP_201_CREATED,
     response_model=DocumentUploaded,
     responses=errors_for(CaseNotFound, EmptyDocument, PayloadTooLarge, UnsupportedMediaType),
+    openapi_extra=rate_limit(Limit.UPLOAD),
 )
 async def upload_document(
     case_id: CaseId,
@@ -105,11 +126,30 @@ async def upload_document(
 @router.post(
     "/cases/{case_id}/run",
     response_model=RunResult,
-    responses=errors_for(CaseNotFound, NoDenialLetter, RunInProgress, UnreadableDocument),
+    responses=errors_for(
+        CaseNotFound, NoDenialLetter, RunInProgress, UnreadableDocument, DocumentKeyMismatch
+    ),
+    openapi_extra=rate_limit(Limit.RUN),
 )
 async def run_case(case_id: CaseId, service: AnalysisServiceDep) -> RunResult:
     """Run the analysis pipeline on the case's latest denial letter, synchronously."""
     return await service.run(case_id)
+
+
+@router.post(
+    "/cases/{case_id}/explain",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {EVENT_STREAM: {}}, "description": "Server-Sent Events"},
+        **errors_for(CaseNotFound, CaseNotAnalysed),
+    },
+    openapi_extra=rate_limit(Limit.RUN),  # it may call the language model, like a run
+)
+async def explain_case(case_id: CaseId, service: ExplainServiceDep) -> StreamingResponse:
+    """Stream the analysed case's plain-language explanation as Server-Sent Events: `chunk`
+    events (`{"text"}`), then `done` (`{"source": "llm" | "deterministic"}`)."""
+    events = await service.explain(case_id)
+    return StreamingResponse(events, media_type=EVENT_STREAM, headers={"Cache-Control": "no-cache"})
 
 
 @router.get(

@@ -7,7 +7,7 @@ Field names are those of the original DenialOps API (`case_id`, `mode`, `created
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,8 +44,10 @@ class DocumentOut(BaseModel):
     doc_type: DocType
     filename: str
     content_type: str
-    size: int
-    sha256: str
+    size: int = Field(
+        description="Bytes stored: the upload encrypted at rest, 57-73 bytes over its size."
+    )
+    sha256: str = Field(description="SHA-256 of the stored (encrypted) bytes.")
     uploaded_at: datetime
 
     @classmethod
@@ -159,8 +161,3 @@ class EventHistory(BaseModel):
     as_of: datetime | None
     events: list[EventOut]
     state: CaseOut
-
-
-class Deleted(BaseModel):
-    case_id: str
-    deleted: Literal[True] = True

@@ -1,4 +1,4 @@
-"""The `denialops` command: `serve`, `db upgrade`, `demo` (and, as the pipeline lands, more).
+"""The `denialops` command: `serve`, `db upgrade`, `apikey`, `demo`, `analyze`, `eval`, `purge`.
 
 Configuration errors end the command with one readable line and exit status 2, never a traceback.
 """
@@ -6,6 +6,7 @@ Configuration errors end the command with one readable line and exit status 2, n
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from denialops.config import Settings, StorageBackend, load_settings
 from denialops.domain.cases import DocType
-from denialops.errors import DenialOpsError
+from denialops.errors import ConfigurationError, DenialOpsError
 from denialops.logs import configure_logging
 from denialops.samples import sample_path
 
@@ -51,17 +52,48 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default API_PORT).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Run the HTTP API (and, in embedded mode, everything else) in this process."""
+    """Run the HTTP API (and, in embedded mode, everything else) in this process.
+
+    Bound beyond loopback, every request needs an API key, so it refuses to start until one
+    exists (`denialops apikey create`)."""
+    if host is not None:
+        # The app is built by uvicorn (in each worker) from the environment, and the bind
+        # address decides whether it asks for keys: it must see the address really used.
+        os.environ["API_HOST"] = host
     settings = _settings()
+    _refuse_without_keys(settings)
     uvicorn.run(
         "denialops.main:create_app",
         factory=True,
-        host=host or settings.api_host,
+        host=settings.api_host,
         port=port or settings.api_port,
         workers=workers,
         log_config=None,
         access_log=False,
+        # X-Forwarded-For is read by the app, from TRUSTED_PROXIES only (api/client_ip.py).
+        proxy_headers=False,
     )
+
+
+def _refuse_without_keys(settings: Settings) -> None:
+    """Exit 2 with one line when every request would need a key and none exists."""
+    if not settings.requires_auth:
+        return
+    from denialops.services.api_keys import ensure_can_serve
+    from denialops.storage import build_storage
+
+    async def check() -> None:
+        storage = await build_storage(settings)
+        try:
+            await ensure_can_serve(storage, settings)
+        finally:
+            await storage.close()
+
+    try:
+        asyncio.run(check())
+    except DenialOpsError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(2 if isinstance(e, ConfigurationError) else 1) from e
 
 
 @db_app.command("upgrade")
@@ -132,10 +164,16 @@ class LocalFile:
 def _register_subcommands() -> None:
     # Imported here, after `app` exists, so each command module can stay small and focused.
     from denialops.cli.analyze import analyze_command
+    from denialops.cli.apikeys import apikey_app
     from denialops.cli.evaluate import eval_command
+    from denialops.cli.keys import keys_app
+    from denialops.cli.purge import purge_command
 
     app.command("analyze")(analyze_command)
     app.command("eval")(eval_command)
+    app.command("purge")(purge_command)
+    app.add_typer(apikey_app, name="apikey")
+    app.add_typer(keys_app, name="keys")
 
 
 _register_subcommands()

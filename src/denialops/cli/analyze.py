@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 import typer
 from rich.console import Console
 
+from denialops.config import Settings, get_settings
 from denialops.errors import DenialOpsError
-from denialops.pipeline.build import full_pipeline
+from denialops.llm.models import LLMProvider
+from denialops.pipeline.build import full_pipeline, llm_pipeline, text_options
 from denialops.pipeline.context import CaseContext, InputDocument
 from denialops.pipeline.documents import BinaryFormat, binary_name, render_binary
 from denialops.pipeline.runner import PipelineError, StageResult
@@ -52,6 +56,24 @@ def _write(ctx: CaseContext, out: Path) -> list[Path]:
     return written
 
 
+def _run(
+    ctx: CaseContext, settings: Settings, progress: Callable[[StageResult], None]
+) -> CaseContext:
+    """The deterministic pipeline in this thread, or with LLM_PROVIDER set, the pipeline with
+    its LLM stages in one event loop that also owns (and closes) the client."""
+    if settings.llm_provider is LLMProvider.NONE:
+        return full_pipeline(text_options(settings)).run_sync(ctx, on_stage=progress)
+
+    async def with_llm() -> CaseContext:
+        async def on_stage(result: StageResult) -> None:
+            progress(result)
+
+        async with llm_pipeline(settings, text_options(settings)) as runner:
+            return await runner.run(ctx, on_stage=on_stage)
+
+    return anyio.run(with_llm)
+
+
 def _summary(ctx: CaseContext, written: list[Path]) -> dict[str, Any]:
     decision, plan = ctx.decision, ctx.plan
     assert decision is not None
@@ -69,6 +91,9 @@ def _summary(ctx: CaseContext, written: list[Path]) -> dict[str, Any]:
         "missing": [m.prompt for m in plan.missing],
         "warnings": ctx.warnings,
         "files": [str(p) for p in written],
+        "llm": ctx.llm.info().model_dump(
+            include={"provider", "status", "calls", "rejected_values"}
+        ),
     }
 
 
@@ -92,6 +117,12 @@ def _print(summary: dict[str, Any]) -> None:
             f"[bold]Missing:[/bold] {len(summary['missing'])} facts to provide "
             "(listed in action_plan.md)"
         )
+    llm = summary["llm"]
+    if llm["status"] != "disabled":
+        console.print(
+            f"[bold]Language model:[/bold] {llm['provider']}, {llm['status']} "
+            f"({llm['calls']} calls, {llm['rejected_values']} unsupported values rejected)"
+        )
     for warning in summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}", markup=False)
     console.print(f"[bold]Files written[/bold] ({len(summary['files'])}):")
@@ -112,14 +143,14 @@ def analyze_command(
         eob=_read(eob, "EOB") if eob else None,
         plan_document=_read(sbc, "SBC/EOC") if sbc else None,
     )
-    runner = full_pipeline()
+    settings = get_settings()
     with err.status("reading the letter…") as status:
 
         def progress(result: StageResult) -> None:
             status.update(f"{result.stage} done ({result.ms:.0f} ms)…")
 
         try:
-            ctx = runner.run_sync(ctx, on_stage=progress)
+            ctx = _run(ctx, settings, progress)
         except PipelineError as e:
             err.print(f"error: {e.message} (stage {e.stage})", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from e

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from denialops.domain.tenants import DEFAULT_TENANT
+
 CASE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 ARTIFACT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,95}(\.[A-Za-z0-9]{1,8}){0,2}$"
 _ARTIFACT_NAME_RE = re.compile(ARTIFACT_NAME_PATTERN)
@@ -70,6 +72,11 @@ class EventType(StrEnum):
     PIPELINE_COMPLETED = "PipelineCompleted"
     PIPELINE_FAILED = "PipelineFailed"
     CASE_DELETED = "CaseDeleted"
+
+
+# The payload key that marks an event erased when its case was deleted (domain/erasure.py): it
+# keeps its type, seq and time and only audit fields, and folds into nothing.
+REDACTED = "redacted"
 
 
 class UserContext(BaseModel):
@@ -127,6 +134,8 @@ class CaseState(BaseModel):
     """The projection of a case's events: what the case looks like after `version` events."""
 
     case_id: str
+    # Who the case belongs to; cases from before tenants existed belong to the default tenant.
+    tenant: str = DEFAULT_TENANT
     mode: Mode = Mode.FAST
     status: CaseStatus = CaseStatus.CREATED
     created_at: datetime
@@ -157,6 +166,7 @@ def apply(state: CaseState | None, event: CaseEvent) -> CaseState:
         ctx = p.get("user_context")
         return CaseState(
             case_id=event.case_id,
+            tenant=p.get("tenant", DEFAULT_TENANT),
             mode=Mode(p.get("mode", Mode.FAST)),
             created_at=event.occurred_at,
             updated_at=event.occurred_at,
@@ -168,6 +178,8 @@ def apply(state: CaseState | None, event: CaseEvent) -> CaseState:
     new = state.model_copy(deep=True)
     new.version = event.seq
     new.updated_at = event.occurred_at
+    if p.get(REDACTED) is True and event.type is not EventType.CASE_DELETED:
+        return new  # what it carried was erased with its case; only its place in the log stays
     _APPLIERS[event.type](new, event)
     return new
 
@@ -208,9 +220,14 @@ def _on_failed(s: CaseState, e: CaseEvent) -> None:
 
 
 def _on_deleted(s: CaseState, e: CaseEvent) -> None:
+    # Nothing the user gave or the run found stays (the stores erase the log too: erasure.py).
     s.status = CaseStatus.DELETED
     s.documents = []
     s.artifacts = {}
+    s.user_context = None
+    s.route = None
+    s.confidence = None
+    s.last_error = None
 
 
 _APPLIERS = {

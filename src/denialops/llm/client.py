@@ -5,27 +5,37 @@ Providers implement three calls — plain completion, structured completion into
 model, and streaming — on our own models (`llm/models.py`). They raise only `LLMError`
 subclasses (`denialops.errors`), so the retry, breaker and cache wrappers, and the pipeline's
 fallback to the deterministic path, never see an SDK exception.
+
+Provider `none` builds no client at all: `LLMClient.from_settings` returns None. A stand-in
+"deterministic model" would have to invent answers that callers then could not tell from a
+model's; None says plainly "no LLM here", and the pipeline keeps its deterministic path.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
+import structlog
 from pydantic import BaseModel, ValidationError
 
-from denialops.errors import LLMBadResponse
-from denialops.llm.models import Completion, CompletionRequest, StructuredCompletion, T
+from denialops.errors import ConfigurationError, LLMBadResponse
+from denialops.llm.models import (
+    Completion,
+    CompletionRequest,
+    LLMProvider,
+    StructuredCompletion,
+    T,
+)
 
+if TYPE_CHECKING:  # config imports llm.models; importing config at run time here would cycle
+    from denialops.config import Settings
+    from denialops.llm.observed import LLMObserver
 
-class LLMProvider(StrEnum):
-    """Who answers. `none` is the built-in deterministic path: no network, the default."""
+__all__ = ["BaseLLMClient", "LLMClient", "LLMProvider", "build_llm_client", "build_provider"]
 
-    NONE = "none"
-    OPENAI = "openai"
-    ANTHROPIC = "anthropic"
-    LOCAL = "local"
+log = structlog.get_logger(__name__)
 
 
 class BaseLLMClient(ABC):
@@ -72,3 +82,82 @@ def _strip_fences(text: str) -> str:
         stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
         stripped = stripped.rsplit("```", 1)[0]
     return stripped.strip()
+
+
+class LLMClient:
+    """The factory the app uses: `LLMClient.from_settings(settings)` is the configured model,
+    ready for the pipeline, or None when LLM_PROVIDER=none."""
+
+    @staticmethod
+    def from_settings(
+        settings: Settings, *, observer: LLMObserver | None = None
+    ) -> BaseLLMClient | None:
+        """The client for `settings` (see `build_llm_client`)."""
+        return build_llm_client(settings, observer=observer)
+
+
+def build_llm_client(
+    settings: Settings, *, observer: LLMObserver | None = None
+) -> BaseLLMClient | None:
+    """The configured client with every layer around it (`stack.wrap`: accounting, metrics,
+    pseudonymisation, cache, breaker, retry, timeout); None for provider `none`.
+
+    `observer` (the app's `Metrics`) receives each call's outcome and duration, each cache
+    look-up and each breaker transition."""
+    provider = build_provider(settings)
+    if provider is None:
+        return None
+    # Imported here: the layers import this module for `BaseLLMClient`.
+    from denialops.llm.observed import LLMHooks
+    from denialops.llm.stack import wrap
+
+    hooks = LLMHooks.reporting_to(observer)
+    return wrap(
+        provider,
+        settings,
+        on_call=hooks.on_call,
+        on_cache_result=hooks.on_cache_result,
+        on_breaker_transition=hooks.on_breaker_transition,
+    )
+
+
+def build_provider(settings: Settings) -> BaseLLMClient | None:
+    """The bare provider adapter for `settings`: no retries, no cache, no breaker. SDKs are
+    imported here, so only the configured one is ever loaded."""
+    provider, model = settings.llm_provider, settings.llm_model_name
+    client: BaseLLMClient
+    if provider is LLMProvider.NONE:
+        return None
+    if provider is LLMProvider.OPENAI:
+        from denialops.llm.providers.openai import OpenAIClient
+
+        client = OpenAIClient(
+            model=model,
+            api_key=_api_key(settings),
+            base_url=settings.llm_endpoint,
+            timeout_s=settings.llm_timeout_s,
+        )
+    elif provider is LLMProvider.ANTHROPIC:
+        from denialops.llm.providers.anthropic import AnthropicClient
+
+        client = AnthropicClient(
+            model=model,
+            api_key=_api_key(settings),
+            base_url=settings.llm_endpoint,
+            timeout_s=settings.llm_timeout_s,
+        )
+    else:
+        from denialops.llm.providers.local import LocalLLMClient
+
+        client = LocalLLMClient(
+            model=model, base_url=settings.llm_endpoint or "", timeout_s=settings.llm_timeout_s
+        )
+    log.info("llm.client_built", provider=client.provider, model=client.model)
+    return client
+
+
+def _api_key(settings: Settings) -> str:
+    key = settings.llm_api_key
+    if key is None:  # Settings validation refuses this; settings built without it may not
+        raise ConfigurationError(f"no API key for LLM_PROVIDER={settings.llm_provider.value}")
+    return key.get_secret_value()

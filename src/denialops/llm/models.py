@@ -3,11 +3,24 @@ every provider translates to and from these."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T", bound=BaseModel)
+
+
+class LLMProvider(StrEnum):
+    """Who answers. `none` is the built-in deterministic path: no network, the default.
+
+    It lives here, not in `client.py`, so that `config.py` can import it without pulling in
+    the client machinery (and without an import cycle); `client.py` re-exports it."""
+
+    NONE = "none"
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+    LOCAL = "local"
 
 
 class Message(BaseModel):

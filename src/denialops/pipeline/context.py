@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeAlias
 
 from denialops.domain.cases import UserContext
 from denialops.domain.facts import CaseFacts, ExtractedText, RouteDecision
 from denialops.domain.plan import ActionPlan
+from denialops.pipeline.llm.trace import LLMTrace
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class CaseContext:
     plan: ActionPlan | None = None
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # What the optional LLM stages did; stays "disabled" when no LLM is configured.
+    llm: LLMTrace = field(default_factory=LLMTrace)
 
     def add_artifact(self, name: str, content_type: str, data: bytes | str) -> None:
         raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -57,6 +61,19 @@ class Stage(Protocol):
     required: ClassVar[bool]
 
     def __call__(self, ctx: CaseContext) -> CaseContext: ...
+
+
+class AsyncStage(Protocol):
+    """A stage that waits on I/O (the LLM stages): the runner awaits it on the event loop
+    instead of sending it to a worker thread."""
+
+    name: ClassVar[str]
+    required: ClassVar[bool]
+
+    def __call__(self, ctx: CaseContext) -> Awaitable[CaseContext]: ...
+
+
+AnyStage: TypeAlias = Stage | AsyncStage
 
 
 class StageNotReady(RuntimeError):

@@ -5,6 +5,12 @@ Writes one Markdown artifact per document the plan names (`plan.documents`), alw
 disclaimer. PDF and DOCX renderings are not made here: they are derived on first request from
 the Markdown artifact (`appeal_letter.md` → `appeal_letter.pdf` / `appeal_letter.docx`, see
 `binary_name` and `render_binary`) and cached by the caller, so a run stays fast.
+
+When the optional `llm_explain` stage left vetted paragraphs, the appeal letter carries its
+personal ones and `action_plan.md` is rendered again with an "In plain language" section; when
+an LLM stage failed and no such section was written, `action_plan.md` says the plan was
+written without the language model. Without an LLM, the documents are exactly the
+deterministic ones.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from typing import ClassVar, Final, Literal
 
 from denialops.pipeline.context import CaseContext, StageNotReady
+from denialops.pipeline.plan import render_action_plan
 from denialops.render.documents import DOCUMENT_TITLES, documents_for, render_document
 from denialops.render.docx import markdown_to_docx
 from denialops.render.ics import deadlines_ics
@@ -34,6 +41,13 @@ BinaryFormat = Literal["pdf", "docx"]
 #: The renderings every Markdown document has, in the order a client lists them.
 BINARY_FORMATS: Final[tuple[BinaryFormat, ...]] = ("pdf", "docx")
 CALENDAR: Final = "deadlines.ics"
+ACTION_PLAN: Final = "action_plan.md"
+APPEAL_LETTER: Final = "appeal_letter.md"
+#: What `action_plan.md` says when the language model was configured but failed.
+WITHOUT_LLM: Final = (
+    "Written without the language model: it was not available for this case, so this plan "
+    "uses DenialOps' own wording."
+)
 MARKDOWN_TYPE: Final = "text/markdown; charset=utf-8"
 CALENDAR_TYPE: Final = "text/calendar"
 _BINARY_TYPES: Final[dict[str, str]] = {
@@ -54,9 +68,15 @@ class Documents:
             raise StageNotReady(self.name, "route")
         if ctx.plan is None:
             raise StageNotReady(self.name, "plan")
+        llm = ctx.llm
         for name in documents_for(ctx.plan):
-            text = render_document(name, ctx.facts, ctx.decision, ctx.plan)
+            personal = llm.letter_paragraphs if name == APPEAL_LETTER else ()
+            text = render_document(name, ctx.facts, ctx.decision, ctx.plan, personal)
             ctx.add_artifact(name, MARKDOWN_TYPE, text)
+        note = WITHOUT_LLM if llm.status == "fallback" and not llm.explanation else None
+        if llm.explanation or note:
+            plan_md = render_action_plan(ctx.plan, llm.explanation, note)
+            ctx.add_artifact(ACTION_PLAN, MARKDOWN_TYPE, plan_md)
         calendar = deadlines_ics(ctx.plan, ctx.case_id or "")
         ctx.add_artifact(CALENDAR, CALENDAR_TYPE, calendar)
         return ctx

@@ -9,6 +9,7 @@ verified when a plan document (SBC/EOC) came with the case, fast otherwise.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import ClassVar, Final
 
@@ -45,10 +46,16 @@ class Plan:
         return ctx
 
 
-def render_action_plan(plan: ActionPlan) -> str:
-    """`action_plan.md`: the plan as Markdown, ending with the disclaimer."""
+def render_action_plan(
+    plan: ActionPlan, explanation: Sequence[str] = (), llm_note: str | None = None
+) -> str:
+    """`action_plan.md`: the plan as Markdown, ending with the disclaimer. `explanation`:
+    vetted plain-language paragraphs from the LLM stage; `llm_note`: a line saying the plan
+    was written without the language model (when it failed)."""
     # With nothing to appeal the route is beside the point; the heading says what matters.
     heading = ROUTE_LABEL[plan.route] if plan.appealable else "nothing to appeal"
-    text = render(TEMPLATE, plan=plan, heading=heading)
+    text = render(
+        TEMPLATE, plan=plan, heading=heading, explanation=list(explanation), llm_note=llm_note
+    )
     # Skipped optional sections leave blank runs behind; Markdown needs only one.
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -94,8 +94,15 @@ def document_title(name: str) -> str:
         raise UnknownDocument(f"no template for document {name!r}") from None
 
 
-def render_document(name: str, facts: CaseFacts, decision: RouteDecision, plan: ActionPlan) -> str:
-    """Render one document of the pack as Markdown."""
+def render_document(
+    name: str,
+    facts: CaseFacts,
+    decision: RouteDecision,
+    plan: ActionPlan,
+    personal: Sequence[str] = (),
+) -> str:
+    """Render one document of the pack as Markdown. `personal`: vetted paragraphs in the
+    sender's own voice (from the LLM stage), which the letters that have room for them use."""
     document_title(name)  # validates the name
     try:
         template = _environment().get_template(f"documents/{name}.j2")
@@ -107,6 +114,7 @@ def render_document(name: str, facts: CaseFacts, decision: RouteDecision, plan: 
             codes=codes_of(facts),
             title=DOCUMENT_TITLES[name],
             disclaimer=DISCLAIMER,
+            personal=list(personal),
         )
     except (jinja2.TemplateError, MissingTemplateValue) as e:
         # The message names the template construct, never a fact's value.

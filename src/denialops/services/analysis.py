@@ -12,12 +12,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from denialops.domain.cases import CaseState, CaseStatus, DocType, DocumentRef, EventType, utcnow
 from denialops.errors import Conflict
+from denialops.observability.metrics import Metrics
 from denialops.pipeline.context import CaseContext, InputDocument
+from denialops.pipeline.llm.trace import LLMRunInfo
 from denialops.pipeline.runner import PipelineError, PipelineRunner, StageResult
+from denialops.security.crypto import DocumentCipher
 from denialops.storage.base import CaseStorage, NewArtifact, NewEvent
 
 log = structlog.get_logger(__name__)
@@ -54,6 +57,8 @@ class RunResult(BaseModel):
     needs_human_review: bool
     appealable: bool
     warnings: list[str]
+    # Whether the language model took part: provider, "disabled" | "used" | "fallback", usage.
+    llm: LLMRunInfo = Field(default_factory=LLMRunInfo)
 
 
 def _not_running(state: CaseState) -> None:
@@ -69,9 +74,18 @@ def _latest(state: CaseState, *types: DocType) -> DocumentRef | None:
 class AnalysisService:
     """Runs a pipeline over a stored case and records what happened."""
 
-    def __init__(self, storage: CaseStorage, runner: PipelineRunner) -> None:
+    def __init__(
+        self,
+        storage: CaseStorage,
+        runner: PipelineRunner,
+        metrics: Metrics | None = None,
+        *,
+        cipher: DocumentCipher,
+    ) -> None:
         self.storage = storage
         self.runner = runner
+        self.metrics = metrics
+        self.cipher = cipher  # documents are stored encrypted (see security/crypto.py)
 
     async def run(self, case_id: str) -> RunResult:
         state = await self.storage.get(case_id)
@@ -103,7 +117,8 @@ class AnalysisService:
         async def load(doc: DocumentRef | None) -> InputDocument | None:
             if doc is None:
                 return None
-            _, data = await self.storage.read_document(state.case_id, doc.document_id)
+            _, stored = await self.storage.read_document(state.case_id, doc.document_id)
+            data = await self.cipher.decrypt_async(stored)
             return InputDocument(data, doc.content_type, doc.filename)
 
         letter_doc = await load(letter)
@@ -127,9 +142,12 @@ class AnalysisService:
                 "confidence": decision.confidence,
                 "needs_human_review": decision.needs_human_review,
                 "warnings": len(ctx.warnings),
+                "llm": ctx.llm.status,
             },
         )
         await self.storage.record(case_id, [*stages, *artifacts, completed])
+        if self.metrics is not None:
+            self.metrics.case_completed(decision.route.value)
         log.info(
             "pipeline.completed",
             case_id=case_id,
@@ -145,4 +163,5 @@ class AnalysisService:
             needs_human_review=decision.needs_human_review,
             appealable=decision.appealable,
             warnings=ctx.warnings,
+            llm=ctx.llm.info(),
         )

@@ -26,6 +26,7 @@ from denialops.domain.cases import (
     UserContext,
     is_valid_artifact_name,
 )
+from denialops.domain.erasure import DeletionReason
 from denialops.errors import (
     ArtifactNotFound,
     EmptyDocument,
@@ -40,6 +41,7 @@ from denialops.pipeline.documents import (
     source_name,
 )
 from denialops.pipeline.text.sniff import declared_type_conflicts, sniff_content_type
+from denialops.security.crypto import DocumentCipher
 from denialops.storage.base import CasePage, CaseStorage, NewArtifact
 
 log = structlog.get_logger(__name__)
@@ -68,9 +70,13 @@ def display_name(filename: str | None) -> str:
 class CaseService:
     """Cases, their documents and their artifacts, over any `CaseStorage`."""
 
-    def __init__(self, storage: CaseStorage, settings: Settings) -> None:
+    def __init__(
+        self, storage: CaseStorage, settings: Settings, cipher: DocumentCipher | None = None
+    ) -> None:
         self.storage = storage
         self.settings = settings
+        # Documents are stored encrypted; the API passes the app's cipher, built once.
+        self.cipher = cipher or DocumentCipher.from_settings(settings)
 
     async def create(self, mode: Mode, user_context: UserContext | None) -> CaseState:
         state = await self.storage.create_case(mode=mode, user_context=user_context)
@@ -83,9 +89,13 @@ class CaseService:
     async def list_cases(self, *, limit: int, offset: int) -> CasePage:
         return await self.storage.list_cases(limit=limit, offset=offset)
 
-    async def delete(self, case_id: str) -> None:
-        await self.storage.delete_case(case_id)
-        log.info("case.deleted", case_id=case_id)
+    async def delete(self, case_id: str, *, by: str) -> None:
+        """Delete the case: its documents and artifacts are erased, its log keeps only audit
+        facts (`domain/erasure.py`). `by` (an API key id, or the tenant of an open service) is
+        recorded on CaseDeleted. A run under way is not waited for: its final write finds the
+        case gone, so it records nothing and its caller gets a 404."""
+        await self.storage.delete_case(case_id, reason=DeletionReason.REQUEST, by=by)
+        log.info("case.deleted", case_id=case_id, reason=DeletionReason.REQUEST.value)
 
     async def history(
         self, case_id: str, as_of: datetime | None
@@ -109,7 +119,7 @@ class CaseService:
             doc_type=doc_type,
             filename=display_name(file.filename),
             content_type=content_type,
-            data=data,
+            data=await self.cipher.encrypt_async(data),
         )
         log.info(
             "case.document_uploaded",

@@ -6,7 +6,7 @@ cannot drift from what the pipeline produces; a test validates real artifacts ag
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -15,12 +15,14 @@ from denialops.domain.facts import CaseFacts, RouteDecision
 from denialops.domain.grounding import GroundingReport
 from denialops.domain.plan import ActionPlan
 from denialops.errors import NotFound
+from denialops.pipeline.llm.trace import USAGE_ARTIFACT, LLMRunInfo
 
 ARTIFACT_MODELS: dict[str, Any] = {
     "case_facts.json": CaseFacts,
     "route.json": RouteDecision,
     "action_plan.json": ActionPlan,
     "grounding_report.json": list[GroundingReport],
+    USAGE_ARTIFACT: LLMRunInfo,  # written only when an LLM is configured
 }
 
 
@@ -34,7 +36,8 @@ def schema_names() -> list[str]:
     return sorted(name.removesuffix(".json") for name in ARTIFACT_MODELS)
 
 
-@cache
+# Bounded on purpose: names come from URLs. (Unknown names raise, and raising caches nothing.)
+@lru_cache(maxsize=32)
 def schema_for(name: str) -> dict[str, Any]:
     """The JSON Schema for artifact `name` (with or without `.json`)."""
     key = name if name.endswith(".json") else f"{name}.json"

@@ -1,22 +1,31 @@
-"""The `CaseStorage` interface and the event-sourcing logic every backend shares.
+"""The event-sourcing logic every backend shares (`EventStoreBase`); the interface it
+implements, `CaseStorage`, is in `protocol.py` (and re-exported here).
 
-A backend implements five primitives (`_transact`, `_load_events`, `_load_state`, `_read_blob`,
-`_list_states`) and inherits the operations. `_transact` is the unit of work: under a per-case
-lock it reads the current projection, lets the caller decide which events to append, and writes
-those events, the new projection and any blobs in one transaction, or nothing at all.
+A backend implements six primitives (`_transact`, `_load_events`, `_load_state`, `_read_blob`,
+`_list_states`, `_inactive`) and inherits the operations. `_transact` is the unit of work: under
+a per-case lock it reads the current projection, lets the caller decide which events to append,
+and writes those events, the new projection and any blobs in one transaction, or nothing at all.
+
+Tenants: every case belongs to one (`CaseState.tenant`, fixed by CaseCreated). Each operation
+takes `tenant=`: given, a case of another tenant is CaseNotFound, raised exactly as for a case
+that does not exist, so nobody can learn that another tenant's case id is real; None means
+"any tenant" (operator tools). The API never passes None: it reaches the store through
+`TenantScopedStorage` (`scoped.py`), which fills in the caller's tenant on every call.
+
+Deletion (`delete_case`) is a unit of work whose `Change` says `erase`: besides appending
+CaseDeleted, the backend drops the case's blobs and rewrites its log with every earlier event
+redacted (`domain/erasure.py`), and stores the projection of that redacted log. The log keeps
+its length, order and times; what the events carried that could be PHI is gone.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
-
-from pydantic import BaseModel
+from typing import Any
 
 from denialops.domain.cases import (
     ArtifactRef,
@@ -30,133 +39,53 @@ from denialops.domain.cases import (
     new_case_id,
     project,
 )
+from denialops.domain.erasure import DeletionReason, deletion_payload
+from denialops.domain.tenants import DEFAULT_TENANT
 from denialops.errors import ArtifactNotFound, CaseNotFound, NotFound
+from denialops.storage.protocol import (
+    OPERATOR,
+    CasePage,
+    CaseStorage,
+    InactiveCases,
+    NewArtifact,
+    NewEvent,
+    Precondition,
+    sha256_hex,
+)
 
-
-class CasePage(BaseModel):
-    """One page of live cases, newest first."""
-
-    items: list[CaseState]
-    total: int
-    limit: int
-    offset: int
-
-
-NewEvent = tuple[EventType, dict[str, Any]]
-Precondition = Callable[[CaseState], None]
-
-
-@dataclass(frozen=True)
-class NewArtifact:
-    """An artifact to store: recorded as ArtifactStored, its bytes stored by sha256."""
-
-    name: str
-    content_type: str
-    data: bytes
-    source_sha256: str | None = None
-
-    def event(self) -> tuple[NewEvent, str]:
-        digest = sha256_hex(self.data)
-        payload: dict[str, Any] = {
-            "name": self.name,
-            "content_type": self.content_type,
-            "size": len(self.data),
-            "sha256": digest,
-        }
-        if self.source_sha256 is not None:
-            payload["source_sha256"] = self.source_sha256
-        return (EventType.ARTIFACT_STORED, payload), digest
-
-
-@runtime_checkable
-class CaseStorage(Protocol):
-    """Where cases, their documents, events and artifacts live."""
-
-    async def create_case(
-        self, *, mode: Mode = Mode.FAST, user_context: UserContext | None = None
-    ) -> CaseState:
-        """Start a new case (appends CaseCreated)."""
-        ...
-
-    async def append(
-        self,
-        case_id: str,
-        type: EventType,
-        payload: dict[str, Any],
-        expect: Precondition | None = None,
-    ) -> CaseEvent:
-        """Append one event to a live case's log and update its projection. `expect`, when
-        given, checks the current state under the case's lock and raises to refuse."""
-        ...
-
-    async def record(self, case_id: str, items: Sequence[NewEvent | NewArtifact]) -> CaseState:
-        """Append several events and store several artifacts, in order, in one unit of work."""
-        ...
-
-    async def get(self, case_id: str, as_of: datetime | None = None) -> CaseState:
-        """The case now, or as it was at `as_of`. Raises CaseNotFound if missing or deleted."""
-        ...
-
-    async def events(self, case_id: str, as_of: datetime | None = None) -> list[CaseEvent]:
-        """The case's log in seq order, up to `as_of` when given."""
-        ...
-
-    async def list_cases(self, *, limit: int = 20, offset: int = 0) -> CasePage:
-        """Live cases, newest first."""
-        ...
-
-    async def add_document(
-        self, case_id: str, *, doc_type: DocType, filename: str, content_type: str, data: bytes
-    ) -> DocumentRef:
-        """Store an uploaded document's bytes (by sha256) and record DocumentUploaded."""
-        ...
-
-    async def read_document(self, case_id: str, document_id: str) -> tuple[DocumentRef, bytes]:
-        """An uploaded document and its bytes."""
-        ...
-
-    async def put_artifact(
-        self, case_id: str, name: str, data: bytes, content_type: str
-    ) -> ArtifactRef:
-        """Store (or replace) a named artifact and record ArtifactStored."""
-        ...
-
-    async def read_artifact(self, case_id: str, name: str) -> tuple[ArtifactRef, bytes]:
-        """A named artifact and its bytes."""
-        ...
-
-    async def delete_case(self, case_id: str) -> None:
-        """Remove the case's documents and artifacts and record CaseDeleted."""
-        ...
-
-    async def ping(self) -> None:
-        """Raise if the store cannot serve."""
-        ...
-
-    async def close(self) -> None:
-        """Release connections and handles."""
-        ...
+__all__ = [
+    "CasePage",
+    "CaseStorage",
+    "Change",
+    "Decide",
+    "EventStoreBase",
+    "InactiveCases",
+    "NewArtifact",
+    "NewEvent",
+    "Precondition",
+    "live",
+    "sha256_hex",
+]
 
 
 @dataclass
 class Change:
-    """What one unit of work writes: events to append, blobs to store, or the blobs to drop."""
+    """What one unit of work writes: events to append and blobs to store; with `erase`, the
+    case is being deleted: drop all its blobs and redact the events already in its log."""
 
     events: list[NewEvent]
     blobs: dict[str, bytes] = field(default_factory=dict)
-    drop_blobs: bool = False
+    erase: bool = False
 
 
 Decide = Callable[[CaseState | None], Change]
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def live(state: CaseState | None, case_id: str) -> CaseState:
-    """The state if the case exists and is not deleted; CaseNotFound otherwise."""
-    if state is None or state.deleted:
+def live(state: CaseState | None, case_id: str, tenant: str | None = None) -> CaseState:
+    """The state if the case exists, is not deleted and (when `tenant` is given) belongs to
+    `tenant`; CaseNotFound otherwise, with one message for all three, so a response never
+    tells another tenant's case from a missing one."""
+    if state is None or state.deleted or (tenant is not None and state.tenant != tenant):
         raise CaseNotFound(f"case {case_id} not found")
     return state
 
@@ -180,7 +109,17 @@ class EventStoreBase(ABC):
     async def _read_blob(self, case_id: str, sha256: str) -> bytes | None: ...
 
     @abstractmethod
-    async def _list_states(self, limit: int, offset: int) -> tuple[list[CaseState], int]: ...
+    async def _list_states(
+        self, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[CaseState], int]:
+        """Live cases (of `tenant`, or of all tenants for None), newest first, and their count."""
+
+    @abstractmethod
+    async def _inactive(
+        self, before: datetime, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[str], int]:
+        """Ids of live cases (of `tenant`, or of all for None) last updated before `before`,
+        least recently updated first, and their count."""
 
     @abstractmethod
     async def ping(self) -> None: ...
@@ -191,10 +130,14 @@ class EventStoreBase(ABC):
     # -- operations ---------------------------------------------------------------------------
 
     async def create_case(
-        self, *, mode: Mode = Mode.FAST, user_context: UserContext | None = None
+        self,
+        *,
+        mode: Mode = Mode.FAST,
+        user_context: UserContext | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> CaseState:
         case_id = new_case_id()
-        payload: dict[str, Any] = {"mode": mode.value}
+        payload: dict[str, Any] = {"mode": mode.value, "tenant": tenant}
         if user_context is not None:
             payload["user_context"] = user_context.model_dump(exclude_none=True)
 
@@ -212,9 +155,11 @@ class EventStoreBase(ABC):
         type: EventType,
         payload: dict[str, Any],
         expect: Precondition | None = None,
+        *,
+        tenant: str | None = None,
     ) -> CaseEvent:
         def decide(state: CaseState | None) -> Change:
-            current = live(state, case_id)
+            current = live(state, case_id, tenant)
             if expect is not None:
                 expect(current)
             return Change([(type, payload)])
@@ -222,7 +167,13 @@ class EventStoreBase(ABC):
         _, events = await self._transact(case_id, decide)
         return events[-1]
 
-    async def record(self, case_id: str, items: Sequence[NewEvent | NewArtifact]) -> CaseState:
+    async def record(
+        self,
+        case_id: str,
+        items: Sequence[NewEvent | NewArtifact],
+        *,
+        tenant: str | None = None,
+    ) -> CaseState:
         change = Change([])
         for item in items:
             if isinstance(item, NewArtifact):
@@ -233,33 +184,54 @@ class EventStoreBase(ABC):
                 change.events.append(item)
 
         def decide(state: CaseState | None) -> Change:
-            live(state, case_id)
+            live(state, case_id, tenant)
             return change
 
         state, _ = await self._transact(case_id, decide)
         return state
 
-    async def get(self, case_id: str, as_of: datetime | None = None) -> CaseState:
+    async def get(
+        self, case_id: str, as_of: datetime | None = None, *, tenant: str | None = None
+    ) -> CaseState:
+        current = live(await self._load_state(case_id), case_id, tenant)
         if as_of is None:
-            return live(await self._load_state(case_id), case_id)
-        return live(project(await self._load_events(case_id, as_of)), case_id)
+            return current
+        # A case deleted since `as_of` is gone for every time, not only for now.
+        return live(project(await self._load_events(case_id, as_of)), case_id, tenant)
 
-    async def events(self, case_id: str, as_of: datetime | None = None) -> list[CaseEvent]:
-        live(await self._load_state(case_id), case_id)
+    async def events(
+        self, case_id: str, as_of: datetime | None = None, *, tenant: str | None = None
+    ) -> list[CaseEvent]:
+        live(await self._load_state(case_id), case_id, tenant)
         return await self._load_events(case_id, as_of)
 
-    async def list_cases(self, *, limit: int = 20, offset: int = 0) -> CasePage:
-        items, total = await self._list_states(limit, offset)
+    async def list_cases(
+        self, *, limit: int = 20, offset: int = 0, tenant: str | None = None
+    ) -> CasePage:
+        items, total = await self._list_states(limit, offset, tenant)
         return CasePage(items=items, total=total, limit=limit, offset=offset)
 
+    async def inactive_cases(
+        self, before: datetime, *, limit: int = 100, offset: int = 0, tenant: str | None = None
+    ) -> InactiveCases:
+        case_ids, total = await self._inactive(before, limit, offset, tenant)
+        return InactiveCases(case_ids=case_ids, total=total)
+
     async def add_document(
-        self, case_id: str, *, doc_type: DocType, filename: str, content_type: str, data: bytes
+        self,
+        case_id: str,
+        *,
+        doc_type: DocType,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        tenant: str | None = None,
     ) -> DocumentRef:
         digest = sha256_hex(data)
         doc_id = str(uuid.uuid4())
 
         def decide(state: CaseState | None) -> Change:
-            live(state, case_id)
+            live(state, case_id, tenant)
             payload = {
                 "document_id": doc_id,
                 "doc_type": doc_type.value,
@@ -273,8 +245,10 @@ class EventStoreBase(ABC):
         state, _ = await self._transact(case_id, decide)
         return next(d for d in state.documents if d.document_id == doc_id)
 
-    async def read_document(self, case_id: str, document_id: str) -> tuple[DocumentRef, bytes]:
-        state = await self.get(case_id)
+    async def read_document(
+        self, case_id: str, document_id: str, *, tenant: str | None = None
+    ) -> tuple[DocumentRef, bytes]:
+        state = await self.get(case_id, tenant=tenant)
         doc = next((d for d in state.documents if d.document_id == document_id), None)
         data = await self._read_blob(case_id, doc.sha256) if doc else None
         if doc is None or data is None:
@@ -282,22 +256,42 @@ class EventStoreBase(ABC):
         return doc, data
 
     async def put_artifact(
-        self, case_id: str, name: str, data: bytes, content_type: str
+        self,
+        case_id: str,
+        name: str,
+        data: bytes,
+        content_type: str,
+        *,
+        tenant: str | None = None,
     ) -> ArtifactRef:
-        state = await self.record(case_id, [NewArtifact(name, content_type, data)])
+        state = await self.record(case_id, [NewArtifact(name, content_type, data)], tenant=tenant)
         return state.artifacts[name]
 
-    async def read_artifact(self, case_id: str, name: str) -> tuple[ArtifactRef, bytes]:
-        state = await self.get(case_id)
+    async def read_artifact(
+        self, case_id: str, name: str, *, tenant: str | None = None
+    ) -> tuple[ArtifactRef, bytes]:
+        state = await self.get(case_id, tenant=tenant)
         ref = state.artifacts.get(name)
         data = await self._read_blob(case_id, ref.sha256) if ref else None
         if ref is None or data is None:
             raise ArtifactNotFound(f"artifact {name!r} not found")
         return ref, data
 
-    async def delete_case(self, case_id: str) -> None:
+    async def delete_case(
+        self,
+        case_id: str,
+        *,
+        tenant: str | None = None,
+        reason: DeletionReason = DeletionReason.REQUEST,
+        by: str = OPERATOR,
+        expect: Precondition | None = None,
+    ) -> None:
+        payload = deletion_payload(reason, by)
+
         def decide(state: CaseState | None) -> Change:
-            live(state, case_id)
-            return Change([(EventType.CASE_DELETED, {})], drop_blobs=True)
+            current = live(state, case_id, tenant)
+            if expect is not None:
+                expect(current)
+            return Change([(EventType.CASE_DELETED, payload)], erase=True)
 
         await self._transact(case_id, decide)

@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from denialops.domain.cases import CASE_ID_PATTERN, CaseEvent, CaseState, apply, utcnow
+from denialops.domain.cases import CASE_ID_PATTERN, CaseEvent, CaseState, apply, project, utcnow
+from denialops.domain.erasure import redact
 from denialops.storage.base import Change
 
 _CASE_ID_RE = re.compile(CASE_ID_PATTERN)
@@ -43,6 +44,17 @@ def apply_change(
     if state is None:
         raise ValueError("a change must append at least one event")
     return state, events
+
+
+def erased(log: list[CaseEvent], appended: list[CaseEvent]) -> tuple[list[CaseEvent], CaseState]:
+    """For a unit of work that deletes a case: its earlier events redacted (same length and
+    order; `domain/erasure.py`), and the projection of the redacted log followed by the
+    `appended` events (CaseDeleted), which is the state a deleted case keeps."""
+    redacted = [redact(event) for event in log]
+    state = project([*redacted, *appended])
+    if state is None:
+        raise ValueError("nothing to erase")
+    return redacted, state
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:

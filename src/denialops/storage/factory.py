@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from denialops.config import Settings, StorageBackend
 from denialops.errors import ConfigurationError, StorageUnavailable
+from denialops.storage.api_keys import ApiKeyStore
 from denialops.storage.base import CaseStorage
 from denialops.storage.file import FileCaseStorage
 from denialops.storage.migrate import ensure_current, upgrade
 from denialops.storage.sql import SqlCaseStorage
 
 
-async def build_storage(settings: Settings) -> CaseStorage:
+class Storage(CaseStorage, ApiKeyStore, Protocol):
+    """What every backend is: a case store and an API key store, in one place."""
+
+
+async def build_storage(settings: Settings) -> Storage:
     """The backend for `STORAGE_BACKEND`. SQL backends migrate when `migrate_on_start` and
     otherwise refuse to start on an out-of-date schema (StorageUnavailable says what to run)."""
     if settings.storage_backend is StorageBackend.FILE:

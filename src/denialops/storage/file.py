@@ -11,6 +11,12 @@ crash before the log append leaves at most unreferenced blobs; after it, a stale
 state.json, which readers detect (its recorded log length differs) and rebuild from the log.
 A torn last line (a crash mid-append) is ignored by readers and cut off by the next writer.
 
+Deleting a case is the one write that is not an append: the log is rewritten, redacted, with
+CaseDeleted at its end, to a temporary file that replaces events.jsonl (the commit point);
+then the blobs are removed and state.json written. A crash between the two leaves blobs in a
+deleted case, which nothing can read; the next write to the case (a second DELETE, say) finds
+them and finishes the job, as it does for a deleted case whose log was never redacted.
+
 A new case is built in a hidden staging directory and renamed into place, so a case directory
 always holds a log. Blocking file I/O runs in worker threads; an asyncio.Lock per case keeps
 this process's writers from tying up threads waiting on each other's flock.
@@ -34,9 +40,11 @@ from weakref import WeakValueDictionary
 from pydantic import BaseModel, ValidationError
 
 from denialops.domain.cases import CaseEvent, CaseState, project
+from denialops.domain.erasure import redact
 from denialops.errors import CaseNotFound, StorageUnavailable
+from denialops.storage.api_keys import FileApiKeys
 from denialops.storage.base import Decide, EventStoreBase
-from denialops.storage.changes import apply_change, is_valid_case_id
+from denialops.storage.changes import apply_change, erased, is_valid_case_id
 from denialops.storage.inflight import InFlight
 
 T = TypeVar("T")
@@ -107,6 +115,15 @@ class _CaseFiles:
             os.fsync(f.fileno())
             return f.tell()
 
+    def rewrite_log(self, events: list[CaseEvent]) -> int:
+        """Replace the log with `events`, atomically and durably; returns its new length."""
+        tmp = self.path / f".events-{uuid.uuid4().hex}.tmp"
+        data = b"".join(e.model_dump_json().encode() + b"\n" for e in events)
+        _write_durably(tmp, data)
+        os.replace(tmp, self.log)
+        _fsync_dir(self.path)
+        return len(data)
+
     def write_state(self, state: CaseState, log_size: int) -> None:
         tmp = self.path / f".state-{uuid.uuid4().hex}.tmp"
         tmp.write_text(_StateFile(log_size=log_size, state=state).model_dump_json())
@@ -126,14 +143,20 @@ class _CaseFiles:
             os.replace(tmp, target)
         _fsync_dir(self.blobs)
 
-    def drop_blobs(self, keep: set[str]) -> None:
+    def drop_blobs(self) -> None:
         if not self.blobs.exists():
             return
-        for path in self.blobs.iterdir():
-            if path.name not in keep:
-                path.unlink()
-        if not keep:
-            self.blobs.rmdir()
+        for path in self.blobs.iterdir():  # temporary files of a crashed write included
+            path.unlink()
+        self.blobs.rmdir()
+        _fsync_dir(self.path)
+
+    def finish_erasure(self, state: CaseState) -> None:
+        """For a deleted case: remove what a crash (or a version before redaction) left."""
+        self.drop_blobs()
+        events, _ = self.read_log()
+        if any(redact(e) != e for e in events):
+            self.write_state(state, self.rewrite_log([redact(e) for e in events]))
 
     def read_blob(self, sha256: str) -> bytes | None:
         if not _SHA256_RE.fullmatch(sha256):
@@ -144,12 +167,15 @@ class _CaseFiles:
             return None
 
 
-class FileCaseStorage(EventStoreBase):
+class FileCaseStorage(EventStoreBase, FileApiKeys):
     """Cases as directories of plain files. Durable; safe across processes on one host (flock
-    does not work reliably on network file systems); listing reads every case."""
+    does not work reliably on network file systems); listing reads every case. API keys are in
+    DATA_DIR/api_keys.json (see `FileApiKeys`)."""
 
     def __init__(self, data_dir: Path) -> None:
         self._root = Path(data_dir) / "cases"
+        self._keys_dir = Path(data_dir)
+        self._keys_cache = None
         # Weak values: a lock lives while some task holds or awaits it, not forever.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         # Cancelling a caller must not free its case lock while its thread is still writing.
@@ -180,12 +206,18 @@ class FileCaseStorage(EventStoreBase):
             # Another process created this id meanwhile: decide again against its state.
         with files.locked(exclusive=True):
             state, valid_size = files.load()
+            if state is not None and state.deleted:
+                files.finish_erasure(state)
+                state, valid_size = files.load()
             change = decide(state)
             new_state, events = apply_change(case_id, state, change)
-            files.put_blobs(change.blobs)
-            log_size = files.append(events, valid_size)  # the commit point
-            if change.drop_blobs:
-                files.drop_blobs(keep=set(change.blobs))
+            if change.erase:
+                log, new_state = erased(files.read_log()[0], events)
+                log_size = files.rewrite_log([*log, *events])  # the commit point
+                files.drop_blobs()
+            else:
+                files.put_blobs(change.blobs)
+                log_size = files.append(events, valid_size)  # the commit point
             files.write_state(new_state, log_size)
             return new_state, events
 
@@ -226,11 +258,25 @@ class FileCaseStorage(EventStoreBase):
         # No lock: blobs appear by atomic rename and are never rewritten.
         return await asyncio.to_thread(_CaseFiles(self._root / case_id).read_blob, sha256)
 
-    async def _list_states(self, limit: int, offset: int) -> tuple[list[CaseState], int]:
+    async def _list_states(
+        self, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[CaseState], int]:
         states = await asyncio.to_thread(self._all_states_sync)
-        alive = [s for s in states if not s.deleted]
+        alive = [s for s in states if not s.deleted and (tenant is None or s.tenant == tenant)]
         alive.sort(key=lambda s: (s.created_at, s.case_id), reverse=True)
         return alive[offset : offset + limit], len(alive)
+
+    async def _inactive(
+        self, before: datetime, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[str], int]:
+        states = await asyncio.to_thread(self._all_states_sync)
+        idle = [
+            s
+            for s in states
+            if not s.deleted and s.updated_at < before and (tenant is None or s.tenant == tenant)
+        ]
+        idle.sort(key=lambda s: (s.updated_at, s.case_id))
+        return [s.case_id for s in idle[offset : offset + limit]], len(idle)
 
     def _read_sync(self, case_id: str, read: Callable[[_CaseFiles], T]) -> T | None:
         if not is_valid_case_id(case_id):

@@ -8,13 +8,16 @@ from collections import defaultdict
 from datetime import datetime
 
 from denialops.domain.cases import CaseEvent, CaseState, apply, utcnow
+from denialops.storage.api_keys import MemoryApiKeys
 from denialops.storage.base import Decide, EventStoreBase
+from denialops.storage.changes import erased
 
 
-class MemoryCaseStorage(EventStoreBase):
-    """Cases in dicts. Not durable; one process only."""
+class MemoryCaseStorage(EventStoreBase, MemoryApiKeys):
+    """Cases and API keys in dicts. Not durable; one process only."""
 
     def __init__(self) -> None:
+        self._api_keys = {}
         self._events: dict[str, list[CaseEvent]] = {}
         self._states: dict[str, CaseState] = {}
         self._blobs: dict[str, dict[str, bytes]] = defaultdict(dict)
@@ -37,12 +40,15 @@ class MemoryCaseStorage(EventStoreBase):
                 state = apply(state, event)
                 new_events.append(event)
             assert state is not None
+            if change.erase:
+                log, state = erased(log, new_events)
             # Commit point: nothing above touched shared state, so a failure leaves no trace.
             self._events[case_id] = [*log, *new_events]
             self._states[case_id] = state
-            if change.drop_blobs:
+            if change.erase:
                 self._blobs.pop(case_id, None)
-            self._blobs[case_id].update(change.blobs)
+            if change.blobs:
+                self._blobs[case_id].update(change.blobs)
             return state, new_events
 
     async def _load_events(self, case_id: str, as_of: datetime | None) -> list[CaseEvent]:
@@ -55,10 +61,27 @@ class MemoryCaseStorage(EventStoreBase):
     async def _read_blob(self, case_id: str, sha256: str) -> bytes | None:
         return self._blobs.get(case_id, {}).get(sha256)
 
-    async def _list_states(self, limit: int, offset: int) -> tuple[list[CaseState], int]:
-        alive = [s for s in self._states.values() if not s.deleted]
+    async def _list_states(
+        self, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[CaseState], int]:
+        alive = [
+            s
+            for s in self._states.values()
+            if not s.deleted and (tenant is None or s.tenant == tenant)
+        ]
         alive.sort(key=lambda s: (s.created_at, s.case_id), reverse=True)
         return alive[offset : offset + limit], len(alive)
+
+    async def _inactive(
+        self, before: datetime, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[str], int]:
+        idle = [
+            s
+            for s in self._states.values()
+            if not s.deleted and s.updated_at < before and (tenant is None or s.tenant == tenant)
+        ]
+        idle.sort(key=lambda s: (s.updated_at, s.case_id))
+        return [s.case_id for s in idle[offset : offset + limit]], len(idle)
 
     async def ping(self) -> None:
         return None

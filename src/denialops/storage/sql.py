@@ -4,6 +4,11 @@ One unit of work is one database transaction: lock the case, read its projection
 caller decide, then write the events, the new projection and any blobs, or nothing at all. How
 the case is locked is the only part that differs by database (see `sqlite.py`, `postgres.py`).
 The schema is in `tables.py`; migrations create it (`migrate.py`).
+
+Deleting a case is one transaction too: the `cases` row is marked deleted first, then its
+earlier events' payloads are replaced by their redacted form (the one UPDATE the triggers of
+migration 0003 let through, and only for a deleted case), CaseDeleted is appended and its blobs
+are deleted. On SQLite the WAL is then checkpointed and truncated (`sqlite.truncate_wal`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,19 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, false, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -23,10 +40,11 @@ from sqlalchemy.pool import Pool
 from denialops.domain.cases import CaseEvent, CaseState, EventType
 from denialops.errors import CaseNotFound, StorageUnavailable
 from denialops.storage.base import Change, Decide, EventStoreBase
-from denialops.storage.changes import apply_change, is_valid_case_id
+from denialops.storage.changes import apply_change, erased, is_valid_case_id
 from denialops.storage.inflight import InFlight
 from denialops.storage.postgres import lock_new_case
-from denialops.storage.sqlite import WRITE_OPTIONS, configure_sqlite
+from denialops.storage.sql_keys import SqlApiKeys
+from denialops.storage.sqlite import WRITE_OPTIONS, configure_sqlite, truncate_wal
 from denialops.storage.tables import blobs, case_events, cases
 
 
@@ -48,8 +66,9 @@ def make_engine(
     return engine
 
 
-class SqlCaseStorage(EventStoreBase):
-    """Cases in a SQL database: the projection in `cases`, the log in `case_events`."""
+class SqlCaseStorage(EventStoreBase, SqlApiKeys):
+    """Cases in a SQL database: the projection in `cases`, the log in `case_events`; API keys
+    in `api_keys` (see `SqlApiKeys`)."""
 
     def __init__(self, url: str, *, pool_size: int = 5) -> None:
         self._engine = make_engine(url, pool_size=pool_size)
@@ -80,11 +99,21 @@ class SqlCaseStorage(EventStoreBase):
     async def _transact_now(
         self, case_id: str, decide: Decide
     ) -> tuple[CaseState, list[CaseEvent]]:
-        async with self._serialised(), self._writer.begin() as conn:
-            state = await self._lock_and_load(conn, case_id)
-            change = decide(state)
-            new_state, events = apply_change(case_id, state, change)
-            await self._write(conn, state is None, new_state, events, change)
+        async with self._serialised():
+            async with self._writer.begin() as conn:
+                state = await self._lock_and_load(conn, case_id)
+                change = decide(state)
+                new_state, events = apply_change(case_id, state, change)
+                redactions: list[CaseEvent] = []
+                if change.erase:
+                    log = await self._events_in(conn, case_id)
+                    redacted, new_state = erased(log, events)
+                    redactions = [new for new, old in zip(redacted, log, strict=True) if new != old]
+                await self._write(conn, state is None, new_state, events, change)
+                if redactions:  # after `_write` marked the case deleted, as the triggers require
+                    await conn.execute(_REDACT, [_redaction_row(e) for e in redactions])
+            if change.erase and self._dialect == "sqlite":
+                await truncate_wal(self._engine)
         return new_state, events
 
     @asynccontextmanager
@@ -120,7 +149,7 @@ class SqlCaseStorage(EventStoreBase):
         else:
             await conn.execute(update(cases).where(cases.c.case_id == case_id).values(**columns))
         await conn.execute(insert(case_events), [_event_row(e) for e in events])
-        if change.drop_blobs:
+        if change.erase:
             await conn.execute(delete(blobs).where(blobs.c.case_id == case_id))
         if change.blobs:
             # One executemany for all of a run's blobs: a statement per blob costs a driver
@@ -138,6 +167,12 @@ class SqlCaseStorage(EventStoreBase):
 
     # -- reads --------------------------------------------------------------------------------
 
+    @staticmethod
+    async def _events_in(conn: AsyncConnection, case_id: str) -> list[CaseEvent]:
+        query = select(case_events).where(case_events.c.case_id == case_id)
+        rows = (await conn.execute(query.order_by(case_events.c.seq))).all()
+        return [_event_from_row(row) for row in rows]
+
     async def _load_events(self, case_id: str, as_of: datetime | None) -> list[CaseEvent]:
         if not is_valid_case_id(case_id):
             return []
@@ -147,6 +182,25 @@ class SqlCaseStorage(EventStoreBase):
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query.order_by(case_events.c.seq))).all()
         return [_event_from_row(row) for row in rows]
+
+    async def _inactive(
+        self, before: datetime, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[str], int]:
+        idle = and_(cases.c.deleted.is_(false()), cases.c.updated_at < before)
+        if tenant is not None:
+            idle = and_(idle, cases.c.tenant == tenant)
+        count = select(func.count()).select_from(cases).where(idle)
+        page = (
+            select(cases.c.case_id)
+            .where(idle)
+            .order_by(cases.c.updated_at, cases.c.case_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        async with self._engine.connect() as conn:
+            total = await conn.scalar(count)
+            ids = (await conn.scalars(page)).all()
+        return list(ids), int(total or 0)
 
     async def _load_state(self, case_id: str) -> CaseState | None:
         if not is_valid_case_id(case_id):
@@ -164,8 +218,12 @@ class SqlCaseStorage(EventStoreBase):
             data: bytes | None = await conn.scalar(query)
         return data
 
-    async def _list_states(self, limit: int, offset: int) -> tuple[list[CaseState], int]:
-        alive = cases.c.deleted.is_(false())
+    async def _list_states(
+        self, limit: int, offset: int, tenant: str | None
+    ) -> tuple[list[CaseState], int]:
+        alive: ColumnElement[bool] = cases.c.deleted.is_(false())
+        if tenant is not None:
+            alive = and_(alive, cases.c.tenant == tenant)
         count = select(func.count()).select_from(cases).where(alive)
         page = (
             select(cases.c.state)
@@ -196,6 +254,7 @@ class SqlCaseStorage(EventStoreBase):
 
 def _case_columns(state: CaseState) -> dict[str, Any]:
     return {
+        "tenant": state.tenant,
         "mode": state.mode.value,
         "status": state.status.value,
         "created_at": state.created_at,
@@ -203,6 +262,25 @@ def _case_columns(state: CaseState) -> dict[str, Any]:
         "version": state.version,
         "state": state.model_dump(mode="json"),
         "deleted": state.deleted,
+    }
+
+
+# Bound parameter names differ from the columns': SQLAlchemy reserves those in UPDATE ... SET.
+_REDACT = (
+    update(case_events)
+    .where(
+        case_events.c.case_id == bindparam("event_case_id"),
+        case_events.c.seq == bindparam("event_seq"),
+    )
+    .values(payload=bindparam("redacted_payload"))
+)
+
+
+def _redaction_row(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "event_case_id": event.case_id,
+        "event_seq": event.seq,
+        "redacted_payload": event.payload,
     }
 
 

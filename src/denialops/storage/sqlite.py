@@ -8,6 +8,11 @@ wait for writers.
 
 The sqlite3 driver's own transaction handling (which never BEGINs before a SELECT or DDL) is
 switched off and SQLAlchemy emits BEGIN itself: the recipe from the SQLAlchemy SQLite docs.
+
+Deleted data leaves the file: `secure_delete` makes SQLite overwrite deleted rows (and the old
+versions of updated ones) with zeros instead of leaving them in free space, and after deleting
+a case the store runs a TRUNCATE checkpoint (`truncate_wal`), because the WAL still holds the
+pages as they were written until it is checkpointed and reset.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = structlog.get_logger(__name__)
 
 # Execution option naming the BEGIN flavour; the writer engine is `engine.execution_options(
 # **WRITE_OPTIONS)` and shares the pool with the reader engine.
@@ -32,7 +41,11 @@ _PRAGMAS = (
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",  # first: the statements below may have to wait
     "PRAGMA synchronous=NORMAL",  # durable at checkpoints; safe from corruption in WAL mode
     "PRAGMA foreign_keys=ON",  # off by default in SQLite, per connection
+    "PRAGMA secure_delete=ON",  # zero deleted content, free pages included (not only "FAST")
 )
+# How long the checkpoint after a deletion waits for readers to move to the newest snapshot: it
+# runs while this process's writers wait, so briefly; an incomplete one is finished by the next.
+CHECKPOINT_BUSY_MS = 2_000
 # Switching a new database to WAL can fail at once with "database is locked", without waiting:
 # when two connections try together, SQLite refuses one rather than deadlock. By the retry the
 # other has switched (the mode is stored in the file), so a second try succeeds or is a no-op.
@@ -73,3 +86,23 @@ def _on_begin(conn: Connection) -> None:
     if mode not in ("DEFERRED", "IMMEDIATE"):
         raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
     conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+async def truncate_wal(engine: AsyncEngine) -> bool:
+    """Checkpoint the WAL into the database file and truncate it to zero bytes, so deleted
+    content lingers in neither. Best effort: False when readers kept it from completing (the
+    WAL is reset at a later checkpoint) or the checkpoint failed."""
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+            try:
+                row = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+            finally:
+                await conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except SQLAlchemyError as e:
+        log.warning("storage.checkpoint_failed", error=type(e).__name__)
+        return False
+    done = row is not None and row[0] == 0
+    if not done:
+        log.info("storage.checkpoint_incomplete")
+    return done

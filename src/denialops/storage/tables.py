@@ -3,7 +3,10 @@
 Three tables: `cases` holds each case's current projection (one row per case, never deleted,
 so a deleted case keeps its log), `case_events` is the append-only log (the database itself
 refuses UPDATE and DELETE, see migration 0001), and `blobs` holds document and artifact bytes
-by content hash, per case, so deleting a case can delete exactly its bytes.
+by content hash, per case, so deleting a case can delete exactly its bytes. Migration 0002 adds
+`cases.tenant` (who the case belongs to; rows from before tenants belong to "local") and
+`api_keys` (the SHA-256 of each key, never the key). Migration 0003 lets exactly one UPDATE
+through on `case_events`: the redaction of a deleted case's events (`domain/erasure.py`).
 
 This module describes the schema the code expects; the migrations in `migrations/versions`
 create it. The two must agree (a test compares them).
@@ -31,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from denialops.domain.tenants import DEFAULT_TENANT
 
 # Constraint names are part of the schema migrations refer to, so they are deterministic.
 NAMING_CONVENTION = {
@@ -81,10 +86,12 @@ cases = Table(
     "cases",
     metadata,
     Column("case_id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False, server_default=DEFAULT_TENANT, index=True),
     Column("mode", String(16), nullable=False),
     Column("status", String(32), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
-    Column("updated_at", UTCDateTime(), nullable=False),
+    # Indexed for the retention purge, which looks for cases by their last activity.
+    Column("updated_at", UTCDateTime(), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("state", JSON, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False, index=True),
@@ -112,4 +119,15 @@ blobs = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
-__all__ = ["UTCDateTime", "blobs", "case_events", "cases", "metadata"]
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("tenant", String(64), nullable=False, index=True),
+    Column("key_hash", CHAR(64), nullable=False, unique=True),
+    Column("hint", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+__all__ = ["UTCDateTime", "api_keys", "blobs", "case_events", "cases", "metadata"]

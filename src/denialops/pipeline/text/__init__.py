@@ -10,6 +10,10 @@ sections stay apart by blank lines. Each page's text is final: later stages reco
 as character offsets into it. A document with no readable text raises `UnreadableDocument`
 (422 `no_readable_text`); one beyond the limits in `TextOptions` raises its subclass
 `DocumentTooComplex`.
+
+Binary formats (PDF, PNG, JPEG, DOCX) are parsed in a sandboxed child process with memory,
+time and page limits (`sandbox`), unless `TextOptions.isolate` is off; plain text is read
+in process.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from denialops.pipeline.text.media import DOCX, JPEG, PDF, PNG, SUPPORTED_TYPES,
 from denialops.pipeline.text.options import Deadline, TextOptions
 from denialops.pipeline.text.pdf import PDFIUM_LOCK, extract_pdf
 from denialops.pipeline.text.plain import extract_plain
+from denialops.pipeline.text.sandbox import extract_isolated
 from denialops.pipeline.text.sniff import declared_type_conflicts, sniff_content_type
 
 __all__ = [
@@ -50,7 +55,7 @@ def extract_text(
     """Read `data`, a document of `content_type` (one of `SUPPORTED_TYPES`, as returned by
     `sniff_content_type`), into text page by page.
 
-    Blocking and CPU-bound (OCR takes seconds a page): run it in a worker thread or process.
+    Blocking and CPU-bound (OCR takes seconds a page): run it in a worker thread.
     Raises `UnreadableDocument` when there is no text to read, `DocumentTooComplex` beyond
     `options`' limits, `UnsupportedMediaType` for any other content type.
     """
@@ -62,6 +67,8 @@ def extract_text(
         raise UnreadableDocument("no readable text: the document is empty")
     if kind == TEXT_PLAIN:
         return extract_plain(data, options)
+    if options.isolate:
+        return extract_isolated(data, kind, options)
     if kind == PDF:
         return extract_pdf(data, options, deadline)
     if kind == DOCX:

@@ -30,6 +30,11 @@ class TextOptions:
     ocr_render_scale: float = 2.5
     #: Refuse images (and rendered pages) larger than this many pixels: decompression bombs.
     max_image_pixels: int = 40_000_000
+    #: Parse binary formats (PDF, images, DOCX) in a child process under the limits below,
+    #: killed when it overruns them (see `sandbox`). Off only for tests of the parsers.
+    isolate: bool = True
+    #: The child's address-space cap in MiB (RLIMIT_AS). OCR needs about 1.5 GiB of it.
+    max_memory_mb: int = 2048
 
 
 class Deadline:

@@ -1,0 +1,127 @@
+"""Per-request overhead of the logging + metrics + rate-limit middleware stack (issue 6).
+
+The same trivial route is served by real uvicorn twice — once through the full stack, once
+with those layers removed (`bench/middleware_app.py`) — and wrk drives each in alternating
+rounds, so both see the same machine weather. The table prints each variant's median
+requests/s and latency and the ratio full/bare (target ≤ 1.3x).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio.to_thread
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.throughput_bench import _free_port
+
+WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)\b")
+UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+VARIANTS = ("bare", "full")
+
+
+def _serve(variant: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "INFO",  # the request log line is part of what is measured
+        "ENVIRONMENT": "production",  # JSON logs, as an operator runs it
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"bench.middleware_app:{variant}",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).parent.parent,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/bench/ping", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"the {variant} server did not start")
+
+
+def _wrk(port: int, seconds: int) -> tuple[float, float]:
+    out = subprocess.run(
+        ["wrk", "-t1", "-c4", f"-d{seconds}s", f"http://127.0.0.1:{port}/bench/ping"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps, latency = WRK_RPS.search(out), WRK_LATENCY.search(out)
+    if rps is None or latency is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    return float(rps.group(1)), float(latency.group(1)) * UNIT_MS[latency.group(2)]
+
+
+async def run(*, quick: bool = False) -> None:
+    await anyio.to_thread.run_sync(_run, quick)
+
+
+def _run(quick: bool) -> None:
+    console = Console()
+    if shutil.which("wrk") is None:
+        console.print("[yellow]middleware: skipped (wrk is not installed: apt-get install wrk)")
+        return
+    rounds, seconds = (2, 2) if quick else (5, 3)
+    results: dict[str, list[tuple[float, float]]] = {v: [] for v in VARIANTS}
+    with tempfile.TemporaryDirectory(prefix="denialops-mw-") as tmp:
+        ports = {v: _free_port() for v in VARIANTS}
+        servers = {v: _serve(v, Path(tmp) / v, ports[v]) for v in VARIANTS}
+        try:
+            _wrk(ports["bare"], 1), _wrk(ports["full"], 1)  # warm both up
+            for _ in range(rounds):  # alternate, so noise hits both alike
+                for variant in VARIANTS:
+                    results[variant].append(_wrk(ports[variant], seconds))
+        finally:
+            for server in servers.values():
+                server.terminate()
+                server.wait(timeout=30)
+    _print(console, results, rounds, seconds)
+
+
+def _print(
+    console: Console, results: dict[str, list[tuple[float, float]]], rounds: int, seconds: int
+) -> None:
+    rps = {v: statistics.median(r for r, _ in results[v]) for v in VARIANTS}
+    lat = {v: statistics.median(m for _, m in results[v]) for v in VARIANTS}
+    table = Table(
+        title=f"Middleware stack overhead: GET /bench/ping, real uvicorn, wrk 4 connections, "
+        f"{rounds} alternating rounds of {seconds} s"
+    )
+    for column in ("variant", "requests/s", "mean latency ms", "cost vs bare", "target"):
+        table.add_column(column, justify="right")
+    table.add_row("bare route", f"{rps['bare']:.0f}", f"{lat['bare']:.2f}", "1.00x", "")
+    table.add_row(
+        "logging + metrics + rate limit",
+        f"{rps['full']:.0f}",
+        f"{lat['full']:.2f}",
+        f"{rps['bare'] / rps['full']:.2f}x",
+        "≤ 1.3x",
+    )
+    console.print(table)

@@ -1,0 +1,199 @@
+"""Rate limits: which limit a route has, and counting requests against it (`limits`, async).
+
+Every route has one limit: RATE_LIMIT_DEFAULT unless it says otherwise where it is defined, as
+the costly ones do:
+
+    @router.post("/cases/{case_id}/run", ..., openapi_extra=rate_limit(Limit.RUN))
+    async def run_case(...): ...
+
+The mark is an OpenAPI extension (`x-rate-limit: run`), so clients can read each operation's
+limit class in /openapi.json, and `RouteLimits` finds it there before routing. (FastAPI resolves
+included routers lazily and keeps the result private, so its route list cannot be matched from
+outside; the OpenAPI description is the public map of paths. A route left out of the schema
+gets the default limit.)
+
+Each client has one bucket per limit: a client may make 100 ordinary requests, 20 uploads and
+10 runs a minute (with the defaults). The counting is a moving window (`limits`'
+MovingWindowRateLimiter): exactly N requests in any window of the period, with no burst of 2N
+across a window boundary as a fixed window allows; it keeps one timestamp per request, at most
+N per bucket. In memory for one process; in Redis when several processes serve, so the limit
+holds across all of them (RATE_LIMIT_STORAGE).
+
+If Redis cannot be reached the request is let through and the failure logged: a rate limiter
+that is down must not take the API down with it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import redis.asyncio
+import structlog
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from starlette.routing import compile_path
+from starlette.types import Scope
+
+from denialops.config import Settings
+from denialops.observability.health import ComponentHealth
+
+log = structlog.get_logger(__name__)
+
+LIMIT_EXTENSION = "x-rate-limit"
+
+# A Redis that does not answer costs a request this long at most, then it goes unlimited.
+_REDIS_TIMEOUT_S = 0.5
+
+
+class Limit(StrEnum):
+    """The limits a route can have (their sizes are settings)."""
+
+    DEFAULT = "default"
+    UPLOAD = "upload"
+    RUN = "run"
+
+
+def rate_limit(limit: Limit) -> dict[str, Any]:
+    """`openapi_extra=` for a route counted against `limit` instead of the default."""
+    return {LIMIT_EXTENSION: limit.value}
+
+
+class RouteLimits:
+    """Which limit a request counts against, read from the app's OpenAPI description."""
+
+    def __init__(self, openapi: Callable[[], dict[str, Any]]) -> None:
+        self._openapi = openapi  # called on the first request, when every route exists
+        self._marked: list[tuple[re.Pattern[str], str, Limit]] | None = None
+
+    def limit_for(self, scope: Scope) -> Limit:
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        for pattern, method, limit in self._routes():
+            if method == scope["method"] and pattern.match(path):
+                return limit
+        return Limit.DEFAULT
+
+    def _routes(self) -> list[tuple[re.Pattern[str], str, Limit]]:
+        if self._marked is None:
+            marked = []
+            for template, operations in self._openapi().get("paths", {}).items():
+                for method, operation in operations.items():
+                    if isinstance(operation, dict) and LIMIT_EXTENSION in operation:
+                        limit = Limit(operation[LIMIT_EXTENSION])
+                        marked.append((compile_path(template)[0], method.upper(), limit))
+            self._marked = marked
+        return self._marked
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One request counted: allowed or not, and what the RateLimit-* headers say."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_s: int  # seconds until a request is possible again (until the oldest one expires)
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_s),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(self.reset_s)
+        return headers
+
+
+class RateLimiter:
+    """Counts each client's requests per limit, in memory or in Redis."""
+
+    def __init__(
+        self,
+        limits: dict[Limit, RateLimitItem],
+        storage: Storage,
+        *,
+        redis_client: redis.asyncio.Redis | None = None,
+    ) -> None:
+        self.limits = limits
+        self.storage = storage
+        self.backend = "memory" if redis_client is None else "redis"
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._redis = redis_client
+
+    async def hit(self, limit: Limit, client: str) -> Verdict | None:
+        """Count one request of `client` against `limit`. None when the store cannot answer
+        (the request goes through unlimited)."""
+        item = self.limits[limit]
+        try:
+            allowed = await self._strategy.hit(item, limit.value, client)
+            stats = await self._strategy.get_window_stats(item, limit.value, client)
+        except (StorageError, OSError) as e:
+            log.warning("ratelimit.storage_unavailable", error_type=type(e).__name__)
+            return None
+        reset_s = max(1, math.ceil(stats.reset_time - time.time()))
+        return Verdict(allowed, item.amount, max(0, stats.remaining), reset_s)
+
+    async def ping(self) -> None:
+        """Raise if the store cannot answer (for health checks)."""
+        if not await self.storage.check():
+            raise StorageError(ConnectionError("rate-limit store did not answer"))
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+class RateLimitCheck:
+    """Health of the rate-limit store. Not required: when it is down requests go unlimited,
+    so the service is degraded, not down."""
+
+    name = "rate_limits"
+    required = False
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def check(self) -> ComponentHealth:
+        await self.limiter.ping()
+        return ComponentHealth(status="ok", detail=self.limiter.backend)
+
+
+def build_rate_limiter(settings: Settings) -> RateLimiter | None:
+    """The limiter the settings ask for; None when RATE_LIMIT_ENABLED=false. Nothing connects
+    until the first request (this runs when the app is built, outside any event loop)."""
+    if not settings.rate_limit_enabled:
+        return None
+    limits = {
+        Limit.DEFAULT: parse(settings.rate_limit_default),
+        Limit.UPLOAD: parse(settings.rate_limit_upload),
+        Limit.RUN: parse(settings.rate_limit_run),
+    }
+    if settings.rate_limit_backend == "memory":
+        return RateLimiter(limits, MemoryStorage())
+    # Our own client (redis-py, a declared dependency), so the app owns its connections and
+    # closes them on shutdown; `limits` runs its Lua scripts through it.
+    url = settings.redis_url.get_secret_value()
+    client = redis.asyncio.Redis.from_url(
+        url, socket_timeout=_REDIS_TIMEOUT_S, socket_connect_timeout=_REDIS_TIMEOUT_S
+    )
+    # (`limits` types its pass-through options as scalars; a pool is what redis-py takes.)
+    pool: dict[str, Any] = {"connection_pool": client.connection_pool}
+    storage = RedisStorage(
+        "async+" + url,
+        implementation="redispy",
+        key_prefix=f"{settings.rate_limit_key_prefix}:ratelimit",
+        wrap_exceptions=True,
+        **pool,
+    )
+    return RateLimiter(limits, storage, redis_client=client)

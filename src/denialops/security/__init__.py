@@ -1,0 +1,1 @@
+"""Protection of data at rest: the document cipher (`crypto`)."""
