@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from denialops.cli import app as cli
 from denialops.config import get_settings
 from denialops.evaluation import EvalReport
-from denialops.evaluation_run import evaluate_directory
+from denialops.evaluation.run import evaluate_directory
 from denialops.pipeline.build import llm_pipeline
 from denialops.pipeline.context import CaseContext, InputDocument
 

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from denialops.config import Settings, load_settings
 from denialops.errors import ConfigurationError
 from denialops.evaluation import LabelError, render_table
-from denialops.evaluation_run import evaluate_directory
+from denialops.evaluation.run import evaluate_directory
 from denialops.llm.models import LLMProvider
 
 

@@ -17,7 +17,8 @@ import anyio
 
 from denialops.config import Settings
 from denialops.errors import DenialOpsError
-from denialops.evaluation import EvalReport, LabelledLetter, LetterResult, load_labelled_set, score
+from denialops.evaluation.labels import LabelledLetter, load_labelled_set
+from denialops.evaluation.report import EvalReport, LetterResult, score
 from denialops.llm.models import LLMProvider
 from denialops.pipeline.build import full_pipeline, llm_pipeline
 from denialops.pipeline.context import CaseContext, InputDocument

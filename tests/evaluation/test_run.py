@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from denialops.evaluation import LabelledLetter, load_labelled_set
-from denialops.evaluation_run import run_letter
+from denialops.evaluation.run import run_letter
 from denialops.pipeline.build import full_pipeline
 from denialops.pipeline.context import CaseContext
 from denialops.pipeline.runner import PipelineRunner
 
-EVAL_SET = Path(__file__).parents[1] / "eval" / "letters"
+EVAL_SET = Path(__file__).parents[2] / "eval" / "letters"
 
 
 class _Inventor:

@@ -1,160 +1,29 @@
-"""Score the pipeline's output against the labelled evaluation set in `eval/letters/`.
+"""Scoring pipeline results against their labels: the report, its thresholds, and its table.
 
-Each letter `<NN>_<slug>.<txt|pdf|png|...>` has a golden label `<NN>_<slug>.json`: its route,
-whether the denial is appealable, the 20 fact fields below (null = the letter does not state it,
-so a produced value is *invented*; a list = any of these is acceptable, and a null in the list
-means "not stated" is acceptable too), and the codes it contains per code type. A binary letter's
-text lives in `eval/sources/<NN>_<slug>.txt` (the input of `eval/make_binary_letters.py`).
-
-Labelling conventions: dates are ISO; `appeal_deadline` is set only when the letter states a date
-or a window counted from its own date; CARCs are `GROUP-NUMBER` (`CO-197`), or the bare number when
-the letter gives no group; codes are those of the letter's claim/service, not lookalikes (ZIP
-codes, P.O. boxes, NPIs, modifiers, revenue codes, invalid ICD-looking strings).
-
-This module only scores: running the pipeline over the set is the caller's job.
+`score` compares each `LetterResult` with its label (route, appealability, fields, codes,
+hallucinations in generated documents) and aggregates an `EvalReport`; `EvalReport.failures`
+says which `Thresholds` it misses, and `render_table` shows it.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import BaseModel, Field, computed_field
 from rich.table import Table
 
 from denialops.domain.facts import CaseFacts, CodeType, RouteName
-from denialops.evaluation_llm import LLMSummary, summarise, table_rows
+from denialops.evaluation.labels import FIELD_KEYS, Label, alternatives
+from denialops.evaluation.llm import LLMSummary, summarise, table_rows
+from denialops.evaluation.matching import (
+    field_matches,
+    field_value,
+    normalise_code,
+    produced_codes,
+)
 from denialops.pipeline.llm.trace import LLMRunInfo
-
-FieldKind = Literal["text", "website", "phone", "date", "int", "money"]
-
-FIELD_KINDS: dict[str, FieldKind] = {
-    "payer.name": "text",
-    "payer.plan_name": "text",
-    "payer.plan_type": "text",
-    "payer.member_id": "text",
-    "payer.group_number": "text",
-    "payer.claim_number": "text",
-    "dates.date_of_denial": "date",
-    "dates.date_of_service": "date",
-    "dates.appeal_deadline": "date",
-    "dates.appeal_window_days": "int",
-    "amounts.billed_amount": "money",
-    "amounts.allowed_amount": "money",
-    "amounts.paid_amount": "money",
-    "amounts.patient_responsibility": "money",
-    "contact_info.phone": "phone",
-    "contact_info.fax": "phone",
-    "contact_info.email": "text",
-    "contact_info.website": "website",
-    "service.provider_name": "text",
-    "service.provider_npi": "text",
-}
-FIELD_KEYS: tuple[str, ...] = tuple(FIELD_KINDS)
-LETTER_SUFFIXES: tuple[str, ...] = (".txt", ".pdf", ".png", ".jpg", ".jpeg", ".docx")
-
-Scalar = str | int | float | None
-LabelValue = Scalar | list[Scalar]
-
-
-class LabelError(ValueError):
-    """A label file or the labelled set is malformed."""
-
-
-class Label(BaseModel):
-    """The ground truth for one letter (the `.json` beside it)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    route: RouteName
-    appealable: bool
-    fields: dict[str, LabelValue]
-    codes: dict[CodeType, list[str]]
-    notes: str = ""
-
-    @model_validator(mode="after")
-    def _well_formed(self) -> Label:
-        if set(self.fields) != set(FIELD_KEYS):
-            missing, extra = set(FIELD_KEYS) - set(self.fields), set(self.fields) - set(FIELD_KEYS)
-            raise ValueError(f"fields: missing {sorted(missing)}, unexpected {sorted(extra)}")
-        if set(self.codes) != set(CodeType):
-            raise ValueError(f"codes must have exactly the keys {[t.value for t in CodeType]}")
-        for key, value in self.fields.items():
-            for alt in alternatives(value):
-                if alt is not None and not _kind_ok(FIELD_KINDS[key], alt):
-                    raise ValueError(f"{key}: {alt!r} is not a valid {FIELD_KINDS[key]} value")
-        for code_type, codes in self.codes.items():
-            for code in codes:
-                if not code or code != code.strip().upper() or " " in code:
-                    raise ValueError(f"codes.{code_type.value}: {code!r} is not a normalised code")
-        return self
-
-
-def alternatives(value: LabelValue) -> list[Scalar]:
-    """A label value as its list of acceptable values."""
-    if isinstance(value, list):
-        if not value:
-            raise ValueError("an empty list of alternatives accepts nothing")
-        return value
-    return [value]
-
-
-def _kind_ok(kind: FieldKind, value: str | int | float) -> bool:
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "money":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if not isinstance(value, str) or not value.strip():
-        return False
-    if kind == "date":
-        try:
-            return date.fromisoformat(value).isoformat() == value
-        except ValueError:
-            return False
-    return True
-
-
-@dataclass(frozen=True)
-class LabelledLetter:
-    """A letter file and its label; `text_source` is the `.txt` holding its text (the letter
-    itself, or its `eval/sources/` source for a binary letter; None if there is none)."""
-
-    path: Path
-    label: Label
-    text_source: Path | None
-
-    @property
-    def id(self) -> str:
-        return self.label.id
-
-
-def load_labelled_set(directory: Path, sources: Path | None = None) -> list[LabelledLetter]:
-    """Every `<stem>.json` label in `directory` with its letter, sorted by name.
-
-    `sources` (default: `directory/../sources`) holds the text of binary letters."""
-    sources = sources if sources is not None else directory.parent / "sources"
-    letters = []
-    for label_path in sorted(directory.glob("*.json")):
-        try:
-            label = Label.model_validate_json(label_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise LabelError(f"{label_path.name}: {exc}") from exc
-        stem = label_path.stem
-        if label.id != stem:
-            raise LabelError(f"{label_path.name}: id {label.id!r} does not match the file name")
-        found = [p for s in LETTER_SUFFIXES if (p := directory / f"{stem}{s}").exists()]
-        if len(found) != 1:
-            raise LabelError(f"{label_path.name}: expected one letter file, found {len(found)}")
-        letter = found[0]
-        source = letter if letter.suffix == ".txt" else sources / f"{stem}.txt"
-        letters.append(LabelledLetter(letter, label, source if source.exists() else None))
-    return letters
 
 
 @dataclass(frozen=True)
@@ -172,86 +41,6 @@ class LetterResult:
     hallucinations: int | None = None
     # What the language model did for this letter (None: the run did not report it).
     llm: LLMRunInfo | None = None
-
-
-# --- normalisation ------------------------------------------------------------------------------
-
-_SPACES = re.compile(r"\s+")
-_EDGE_PUNCT = " .,;:!?'\"`()[]{}<>-_/\\|*#~\u2013\u2014\u2018\u2019\u201c\u201d"
-_CARC = re.compile(r"(CO|PR|OA|PI|CR)\s*[-\u2013:]?\s*([A-Z]?\d{1,3}|[A-Z]\d?)")
-
-
-def normalise(kind: FieldKind, value: object) -> str | int | Decimal | None:
-    """A comparable form of a field value; None for "not stated" (None or blank)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if kind == "money":
-        try:
-            return Decimal(str(value)).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            return str(value).strip()
-    if kind == "int":
-        return value if isinstance(value, int) else str(value).strip()
-    text = _SPACES.sub(" ", str(value).casefold()).strip(_EDGE_PUNCT)
-    if kind == "phone":
-        digits = re.sub(r"\D", "", text)
-        return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
-    if kind == "date":
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            return text
-    if kind == "website":
-        return re.sub(r"^(https?://)?(www\.)?", "", text).rstrip("/")
-    return text
-
-
-def field_matches(key: str, expected: LabelValue, produced: object) -> bool:
-    """Whether a produced value is one of the label's acceptable values for `key`."""
-    kind = FIELD_KINDS[key]
-    got = normalise(kind, produced)
-    return any(
-        (alt is None and got is None)
-        or (alt is not None and got is not None and normalise(kind, alt) == got)
-        for alt in alternatives(expected)
-    )
-
-
-def normalise_code(code_type: CodeType, code: str, group: str | None = None) -> str:
-    """A comparable code: CARCs as `GROUP-NUMBER` (a bare number stays bare unless `group` is
-    given), ICD-10-CM without the dot, everything upper case without spaces."""
-    text = _SPACES.sub("", code.upper())
-    if code_type == CodeType.CARC:
-        match = _CARC.fullmatch(code.upper().strip())
-        if match:
-            return f"{match.group(1)}-{match.group(2)}"
-        if group:
-            return f"{group.strip().upper()}-{text}"
-    if code_type == CodeType.ICD10CM:
-        return text.replace(".", "")
-    return text
-
-
-def produced_codes(facts: CaseFacts) -> dict[CodeType, set[str]]:
-    """Every code the pipeline reported, per type: `denial_codes` and the service's code lists."""
-    found: dict[CodeType, set[str]] = {t: set() for t in CodeType}
-    for code in facts.denial_codes:
-        found[code.code_type].add(normalise_code(code.code_type, code.code, code.group))
-    for code_type, codes in (
-        (CodeType.CPT, facts.service.cpt_codes),
-        (CodeType.HCPCS, facts.service.hcpcs_codes),
-        (CodeType.ICD10CM, facts.service.diagnosis_codes),
-    ):
-        found[code_type].update(normalise_code(code_type, c) for c in codes)
-    return found
-
-
-def field_value(facts: CaseFacts, key: str) -> object:
-    section, name = key.split(".")
-    return getattr(getattr(facts, section), name)
-
-
-# --- the report ---------------------------------------------------------------------------------
 
 
 class CodeScore(BaseModel):
