@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from denialops.domain.facts import CaseFacts, RouteDecision, RouteName, Signal
 from denialops.domain.routing.appeal import no_appeal_notes
+from denialops.domain.routing.context import TextReader
 from denialops.domain.routing.decision import FALLBACK_ROUTE, UNKNOWN_MASS, decide
 from denialops.domain.routing.signals import (
     Findings,
@@ -58,7 +59,8 @@ def route(
 ) -> RouteDecision:
     """Choose the route for a case from its facts, its letter's text and its plan rules."""
     codes = code_findings(facts.denial_codes)
-    words = text_findings(text, facts.denial_reason, facts.evidence.get("denial_reason"))
+    reader = TextReader.of(text)
+    words = text_findings(reader, facts.denial_reason, facts.evidence.get("denial_reason"))
     rules = plan_rule_findings(plan_rules or [])
     scored = codes.scored + words.scored + rules.scored
     notes = codes.notes + words.notes + rules.notes
@@ -68,7 +70,7 @@ def route(
     decision = decide(scored, codes.lines + words.lines + rules.lines, notes, appealable=True)
     blockers = no_appeal_notes(
         decision.route,
-        text,
+        reader,
         facts.denial_reason,
         cost_sharing_only=cost_sharing_only,
         adjudicated=codes.denial_carcs > 0,

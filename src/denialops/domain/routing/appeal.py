@@ -27,7 +27,6 @@ from typing import Final
 
 from denialops.domain.facts import RouteName
 from denialops.domain.routing.context import Context, TextReader
-from denialops.domain.routing.scan import lower_same_length
 
 #: The letter says outright that there is no appeal.
 _NO_APPEAL_RE: Final = re.compile(
@@ -80,7 +79,7 @@ _MAX_ANCHOR_HITS: Final = 2_000
 
 def no_appeal_notes(
     winner: RouteName,
-    text: str,
+    reader: TextReader,
     reason: str | None,
     *,
     cost_sharing_only: bool,
@@ -96,9 +95,9 @@ def no_appeal_notes(
             "a duplicate is not appealed: check the status of the original claim, or send a "
             "corrected claim if the service really was given twice"
         )
-    readers = [TextReader(text, lower_same_length(text))]
-    if reason and reason not in text:
-        readers.append(TextReader(reason, lower_same_length(reason)))
+    readers = [reader]
+    if reason and reason not in reader.text:
+        readers.append(TextReader.of(reason))
     if any(_states(r, _NO_APPEAL_RE) for r in readers):
         notes.append("the letter says this decision cannot be appealed")
     elif not any(_says_denied(r) for r in readers):

@@ -11,16 +11,21 @@ nearest heading or `Label:` line above it). Negation is read from the phrase's o
 "was not denied for medical necessity", "this is not a prior authorization issue",
 "authorization was on file" (but not "no authorization was on file", nor "no referral or
 authorization was on file"). All lookups read a bounded window around the phrase.
+
+Speed: the cue patterns are `Anchored` (`routing.anchors`), so a sentence holding none of a
+cue's words is ruled out by substring tests before the regex runs; each sentence's cue
+answers are remembered for the other phrases in it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from enum import StrEnum
 from typing import Final
 
 from denialops.domain.facts import RouteName
+from denialops.domain.routing.anchors import Anchored
+from denialops.domain.routing.scan import lower_same_length
 
 
 class Context(StrEnum):
@@ -48,18 +53,22 @@ _ABBREVIATIONS: Final = frozenset(
     {"dr", "st", "mr", "mrs", "ms", "jr", "sr", "no", "inc", "vs", "etc", "dept", "approx",
      "e.g", "i.e", "p.o", "u.s", "ste", "ave", "corp", "co", "ltd", "ph.d", "m.d"}
 )  # fmt: skip
+#: A sentence ends at ". ", "! ", "? ", a blank line, or a line break before a bullet or "1.".
+#: Written so that it opens with a character class, which lets the engine skip straight to
+#: the next ".", "!", "?" or line break instead of trying the pattern at every character.
 _BOUNDARY_RE: Final = re.compile(
-    r"[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-\u2022*\u25aa\u25e6]|\d{1,2}[.)])[ \t])"
+    r"[.!?\n](?:(?<=[.!?])(?=\s)|(?<=\n)[ \t]*\n"
+    r"|(?<=\n)(?=[ \t]*(?:[-\u2022*\u25aa\u25e6]|\d{1,2}[.)])[ \t]))"
 )
 #: Generic text that never states this case's reason, even inside the extracted reason.
-_GENERIC_CUE_RE: Final = re.compile(
+_GENERIC_CUE: Final = Anchored(
     r"may\s+be\s+required|may\s+require|(?:some|certain)\s+services|you\s+have\s+(?:the|a)\s+"
     r"right|right\s+to\s+(?:appeal|file|request|ask|an?\b)|appeal\s+rights|language\s+"
     r"assistance|free\s+of\s+charge|\btty\b|if\s+you\s+have\s+(?:other|any|questions)|"
     r"not\s+legal\s+advice|this\s+is\s+not\s+a\s+bill"
 )
 #: Cues of boilerplate in the letter: appeal instructions, help lines, regulators.
-_BOILERPLATE_CUE_RE: Final = re.compile(
+_BOILERPLATE_CUE: Final = Anchored(
     r"your\s+appeal|an\s+appeal|to\s+appeal|file\s+an?\s+(?:appeal|complaint|grievance)|"
     r"\bif\s+you|for\s+help|interpret|call\s+us|contact\s+us|\bquestions?\b|"
     r"member\s+services|customer\s+service|department\s+of\s+(?:insurance|labor|managed)|"
@@ -71,7 +80,7 @@ _BOILERPLATE_CUE_RE: Final = re.compile(
     r"we\s+recommend|must\s+be\s+(?:submitted|received|filed)\s+within|let\s+us\s+know|"
     r"espa[ñn]ol|atenci[óo]n"
 )
-_REASON_CUE_RE: Final = re.compile(
+_REASON_CUE: Final = Anchored(
     r"denied\s+(?:because|due\s+to|as\b|for\b|based|since|on\s+the\s+basis)|"
     r"denial\s+(?:is|was)\s+based|(?:is|was|were|has\s+been|have\s+been)\s+denied\b|"
     r"reason\s+for\s+(?:the\s+|this\s+)?denial|denial\s+reason|we\s+(?:have\s+)?denied|"
@@ -81,7 +90,7 @@ _REASON_CUE_RE: Final = re.compile(
     r"review|complete)|(?:is|remains)\s+(?:on\s+hold|pending)"
 )
 _ROUTE_IDS: Final = "|".join(route.value for route in RouteName)
-_INJECTION_RE: Final = re.compile(
+_INJECTION: Final = Anchored(
     r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+|"
     r"these\s+)?(?:previous|prior|above|earlier|preceding|other|system|original)\s+"
     r"(?:instructions?|rules|prompts?|directions|text|messages?)|"
@@ -95,24 +104,17 @@ _INJECTION_RE: Final = re.compile(
     r"system\s+prompt|new\s+instructions|\b(?:system|assistant)\s*:|"
     rf"\b(?:{_ROUTE_IDS})\b"
 )
-#: Substrings at least one of which every `_INJECTION_RE` match contains (each route id has
-#: a "_"). The regex tries some twenty branches at every character, so a few `in` tests that
-#: rule a span out first save most of its cost; keep this list in step with the regex.
-_INJECTION_WORDS: Final = (
-    "ignore", "disregard", "forget", "override", "classif", "categori", "rout", "confidence",
-    "appealable", "you", "system", "assistant", "instructions", "_",
-)  # fmt: skip
-_NEG_ANYWHERE_RE: Final = re.compile(
+_NEG_ANYWHERE: Final = Anchored(
     r"\bnot\s+(?:been\s+)?(?:denied|declined|rejected)\b|n[o']t\s+deny\b|"
     r"n't\s+(?:been\s+)?(?:denied|declined|rejected)\b"
 )
-_NEG_BEFORE_RE: Final = re.compile(
+_NEG_BEFORE: Final = Anchored(
     r"(?:\bnot|n't)\s+(?:(?:a|an|the|because|of|due|to|based|on|related|for|as|about|"
     r"any|issue)\s+){1,3}$|\bunrelated\s+to\s+(?:(?:a|an|the|any)\s+)?$|"
     r"\b(?:rather|other)\s+than\s+(?:(?:a|an|the|any|lack\s+of)\s+)?$|"
     r"\binstead\s+of\s+(?:(?:a|an|the)\s+)?$|\bnothing\s+to\s+do\s+with\s+(?:(?:a|an|the)\s+)?$"
 )
-_NEG_AFTER_RE: Final = re.compile(
+_NEG_AFTER: Final = Anchored(
     r"\s*(?:\w+\s+){0,2}?(?:is|was|were|are|has\s+been|had\s+been)\s+(?:"
     r"not\s+(?:the\s+|an?\s+)?(?:issue|reason|basis|problem|cause|factor|required|needed)|"
     r"on\s+file|obtained|approved|granted|valid|in\s+place|received|not\s+at\s+issue)\b|"
@@ -122,9 +124,9 @@ _NEG_AFTER_RE: Final = re.compile(
 #: A "no" in the phrase or earlier in its clause makes a following "was on file" say the
 #: thing was absent: "no authorization was on file", "no referral or X authorization was on
 #: file". Then the phrase is not negated.
-_ABSENCE_RE: Final = re.compile(r"\b(?:no|neither|nor|without)\b")
+_ABSENCE: Final = Anchored(r"\b(?:no|neither|nor|without)\b")
 _CLAUSE_BREAK_RE: Final = re.compile(r"[,;:()]|\b(?:but|however|although|though|while|whereas)\b")
-_LABEL_RE: Final = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9 /&'\u2019()#,.\-]{1,48}?)[ \t]*:(?!//)")
+_LABEL: Final = Anchored(r"[ \t]*([A-Za-z][A-Za-z0-9 /&'\u2019()#,.\-]{1,48}?)[ \t]*:(?!//)")
 _BOILERPLATE_HEAD_RE: Final = re.compile(
     r"appeal|right|question|help|language|assist|contact|grievance|complaint|external review|"
     r"discriminat|interpret|how to|what you can do|what to do|include|to file|important|"
@@ -144,18 +146,25 @@ class TextReader:
         # Memos: `context` and `negation` both need a hit's sentence, and neighbouring hits
         # often share a sentence or line, whose cue regexes then need running only once.
         self._sentences: dict[tuple[int, int], tuple[int, int]] = {}
-        self._found: dict[tuple[re.Pattern[str], int, int], bool] = {}
+        self._found: dict[tuple[Anchored, int, int], bool] = {}
+        self._spans: dict[tuple[int, int], str] = {}
+
+    @classmethod
+    def of(cls, text: str, *, stated: bool = False) -> TextReader:
+        """A reader of `text`, lower-cased once for every lookup (and every caller: the
+        route's text findings and its appeal check share one reader, and its memos)."""
+        return cls(text, lower_same_length(text), stated=stated)
 
     def context(self, start: int, end: int) -> Context:
         """The context of the span `[start, end)`."""
         s0, s1 = self.sentence(start, end)
         if self._instruction_like(s0, s1) or self._instruction_like(*self._line(start, end)):
             return Context.IGNORED
-        generic = self._has(_GENERIC_CUE_RE, s0, s1)
-        reason = self._has(_REASON_CUE_RE, s0, s1)
+        generic = self._has(_GENERIC_CUE, s0, s1)
+        reason = self._has(_REASON_CUE, s0, s1)
         if self.stated:  # the extractor chose this text as the reason: trust all but the generic
             return Context.BODY if generic and not reason else Context.STATED
-        if generic or self._has(_BOILERPLATE_CUE_RE, s0, s1):
+        if generic or self._has(_BOILERPLATE_CUE, s0, s1):
             return Context.BODY if reason else Context.BOILERPLATE
         if reason:
             return Context.REASON
@@ -169,13 +178,13 @@ class TextReader:
         breaks = list(_CLAUSE_BREAK_RE.finditer(before))
         cut = breaks[-1].end() if breaks else 0
         clause = before[cut:]
-        m = _NEG_BEFORE_RE.search(clause) or _NEG_ANYWHERE_RE.search(clause)
+        m = _NEG_BEFORE.search(clause) or _NEG_ANYWHERE.search(clause)
         if m:
             return lo + cut + m.start(), end
         after = self.low[end : min(s1, end + _CLAUSE_CHARS)]
         stop = _CLAUSE_BREAK_RE.search(after)
-        m = _NEG_AFTER_RE.match(after[: stop.start()] if stop else after)
-        if m is None or _ABSENCE_RE.search(clause) or _ABSENCE_RE.search(self.low, start, end):
+        m = _NEG_AFTER.match(after, 0, stop.start() if stop else len(after))
+        if m is None or _ABSENCE.search(clause) or _ABSENCE.search(self.low, start, end):
             return None  # "no authorization was on file", "no referral or X was on file": none was
         return start, end + m.end()
 
@@ -188,34 +197,43 @@ class TextReader:
 
     def _find_sentence(self, start: int, end: int) -> tuple[int, int]:
         lo = max(0, start - _WINDOW)
-        left = lo
-        for m in self._boundaries(lo, start):
-            left = m.end()
+        # The last boundary before the span: look at the boundaries from the right, so that
+        # only the last one or two need the abbreviation check.
+        before = list(_BOUNDARY_RE.finditer(self.low, lo, start))
+        left = next((m.end() for m in reversed(before) if self._ends_sentence(m)), lo)
         hi = min(len(self.low), end + _WINDOW)
-        stop = next(self._boundaries(end, hi), None)
-        return left, (stop.start() + 1 if stop else hi)
+        after = _BOUNDARY_RE.finditer(self.low, end, hi)
+        stop = next((m.start() + 1 for m in after if self._ends_sentence(m)), hi)
+        return left, stop
+
+    def _ends_sentence(self, m: re.Match[str]) -> bool:
+        """False for the full stop of "Dr.", "St.", "J." (an abbreviation or an initial)."""
+        if self.low[m.start()] != ".":
+            return True
+        word = self.low[max(0, m.start() - 8) : m.start()].rsplit(None, 1)[-1:]
+        return not (word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS))
 
     def _instruction_like(self, lo: int, hi: int) -> bool:
-        """Whether `[lo, hi)` holds instruction-like text (`_INJECTION_RE`)."""
-        span = self.low[lo:hi]
-        return any(word in span for word in _INJECTION_WORDS) and self._has(_INJECTION_RE, lo, hi)
+        """Whether `[lo, hi)` holds instruction-like text (`_INJECTION`)."""
+        return self._has(_INJECTION, lo, hi)
 
-    def _has(self, pattern: re.Pattern[str], lo: int, hi: int) -> bool:
-        """Whether `pattern` matches within `[lo, hi)`, remembered per span."""
-        key = (pattern, lo, hi)
+    def _has(self, cue: Anchored, lo: int, hi: int) -> bool:
+        """Whether `cue` matches within `[lo, hi)`, remembered per span."""
+        key = (cue, lo, hi)
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = pattern.search(self.low, lo, hi) is not None
+            found = self._found[key] = cue.may_match(self._span(lo, hi)) and (
+                cue.pattern.search(self.low, lo, hi) is not None
+            )
         return found
 
-    def _boundaries(self, lo: int, hi: int) -> Iterator[re.Match[str]]:
-        """Sentence boundaries in `[lo, hi)`, skipping the full stop of "Dr.", "St.", "J."."""
-        for m in _BOUNDARY_RE.finditer(self.low, lo, hi):
-            if self.low[m.start()] == ".":
-                word = self.low[max(0, m.start() - 8) : m.start()].rsplit(None, 1)[-1:]
-                if word and (len(word[0]) == 1 or word[0] in _ABBREVIATIONS):
-                    continue
-            yield m
+    def _span(self, lo: int, hi: int) -> str:
+        """`low[lo:hi]`, cut once for all the cues asked about it. (A slice holding only
+        Latin-1 is stored one byte per character, where `in` is fastest.)"""
+        span = self._spans.get((lo, hi))
+        if span is None:
+            span = self._spans[(lo, hi)] = self.low[lo:hi]
+        return span
 
     def _line(self, start: int, end: int) -> tuple[int, int]:
         lo = max(0, start - _WINDOW)
@@ -252,7 +270,7 @@ class TextReader:
 
 
 def _classify_heading(line: str) -> Context | None:
-    m = _LABEL_RE.match(line)
+    m = _LABEL.match(line)
     if m:
         label = m.group(1)
     elif _is_caps_heading(line):
@@ -269,10 +287,10 @@ def _classify_heading(line: str) -> Context | None:
 
 def _is_caps_heading(line: str) -> bool:
     stripped = line.strip()
-    letters = sum(ch.isalpha() for ch in stripped)
+    # Cheapest tests first: most lines fail at their first lower-case letter.
     return (
         3 <= len(stripped) <= 80
-        and letters >= 3
-        and not any(ch.islower() for ch in stripped)
         and not stripped.endswith(".")
+        and not any(ch.islower() for ch in stripped)
+        and sum(ch.isalpha() for ch in stripped) >= 3
     )

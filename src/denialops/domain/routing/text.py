@@ -12,7 +12,7 @@ from typing import Final
 
 from denialops.domain.facts import Evidence, Signal
 from denialops.domain.routing.context import CONTEXT_FACTOR, Context, TextReader
-from denialops.domain.routing.scan import Hit, evidence_for, find_hits, lower_same_length
+from denialops.domain.routing.scan import Hit, evidence_for, find_hits
 from denialops.domain.routing.signals import Findings, Scored, fmt_weight
 
 #: Occurrences of one phrase looked at closely; later ones cannot change its best weight much.
@@ -39,17 +39,17 @@ class _Candidate:
 
 
 def text_findings(
-    text: str, denial_reason: str | None, reason_evidence: Evidence | None = None
+    reader: TextReader, denial_reason: str | None, reason_evidence: Evidence | None = None
 ) -> Findings:
-    """Phrase signals from the stated reason and the letter text."""
+    """Phrase signals from the stated reason and the letter text (`reader.text`)."""
+    text = reader.text
     found = Findings()
     best: dict[Key, _Candidate] = {}
     reason = (denial_reason or "").strip()
     offset = text.find(reason) if reason else -1
     if reason:
-        reader = TextReader(reason, lower_same_length(reason), stated=True)
-        found.injection |= _collect(reader, best, shift=max(offset, 0), in_text=offset >= 0)
-    reader = TextReader(text, lower_same_length(text))
+        stated = TextReader.of(reason, stated=True)
+        found.injection |= _collect(stated, best, shift=max(offset, 0), in_text=offset >= 0)
     found.injection |= _collect(reader, best, shift=0, in_text=True)
     _emit(found, best, text, reason, reason_evidence)
     if found.injection:
