@@ -192,3 +192,19 @@ class TestSafety:
         ctx = await LLMExtract(llm)(ctx)
         assert llm.calls == 0
         assert ctx.llm.stages == {"llm_extract": "skipped"}
+
+
+class TestLetterPHI:
+    async def test_names_addresses_and_birth_dates_are_sent_as_placeholders(self) -> None:
+        letter = SAMPLE.replace("Re: Notice", "Date of Birth: 09/30/1974\nRe: Notice", 1)
+        ctx = read(letter)
+        inner = ScriptedLLM(script=[answer(fax="1-800-555-0199")])
+        client = AccountingLLMClient(PseudonymisingLLMClient(inner))
+        ctx = await LLMExtract(client)(ctx)
+        sent = inner.requests[0].messages[1].content
+        for phi in ("Maria Delgado", "4418 Alder Court", "Beaverton, OR 97005", "09/30/1974"):
+            assert phi in letter
+            assert phi not in sent
+        assert "[[MEMBER_NAME_1]]" in sent
+        assert "[[DATE_OF_BIRTH_1]]" in sent
+        assert "[[ADDRESS_" in sent

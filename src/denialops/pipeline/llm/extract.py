@@ -146,7 +146,7 @@ class LLMExtract:
         index = await anyio.to_thread.run_sync(LetterIndex, ctx.text)
         request = self._request(index.doc.text, wanted, codes)
         try:
-            with llm_scope(ctx.facts, trace.ledger):
+            with llm_scope(ctx.facts, trace.ledger, letter=index.doc.text):
                 answer = await self.client.complete_structured(request, LLMFacts)
         except LLMError as e:
             fall_back(ctx, self.name, e)

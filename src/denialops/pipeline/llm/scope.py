@@ -2,7 +2,8 @@
 
 Inside `llm_scope(ctx)`, the client's pseudonymising layer (on for the cloud providers by
 default; see `llm.stack.pseudonymise_enabled`) replaces the case's known PHI — member ID,
-group and claim numbers — with placeholders before a request leaves, and puts it back in
+group and claim numbers, and the names, addresses and dates of birth the letter states
+(`llm.phi_finder`) — with placeholders before a request leaves, and puts it back in
 the answer; and the accounting layer records every call in the run's own usage ledger
 (`ctx.llm.ledger`), however many stages or requests share the process's one client.
 
@@ -22,6 +23,7 @@ from denialops.domain.facts import CaseFacts
 from denialops.errors import LLMError
 from denialops.llm.accounting import UsageLedger, track_usage
 from denialops.llm.client import BaseLLMClient
+from denialops.llm.phi_finder import find_phi
 from denialops.llm.pseudonymise import phi_from_facts, phi_scope
 from denialops.pipeline.llm.trace import USAGE_ARTIFACT, LLMTrace
 
@@ -32,9 +34,14 @@ log = structlog.get_logger(__name__)
 
 
 @contextmanager
-def llm_scope(facts: CaseFacts, ledger: UsageLedger | None = None) -> Iterator[UsageLedger]:
-    """Pseudonymise `facts`' PHI and record usage in `ledger` (a new one by default)."""
-    with phi_scope(phi_from_facts(facts)), track_usage(ledger) as used:
+def llm_scope(
+    facts: CaseFacts, ledger: UsageLedger | None = None, *, letter: str | None = None
+) -> Iterator[UsageLedger]:
+    """Pseudonymise `facts`' PHI — and, when the request carries the `letter`, the names,
+    addresses and dates of birth it states — and record usage in `ledger` (a new one by
+    default)."""
+    extra = find_phi(letter) if letter is not None else None
+    with phi_scope(phi_from_facts(facts, extra)), track_usage(ledger) as used:
         yield used
 
 
