@@ -15,15 +15,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import anyio.to_thread
-import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.throughput_bench import _free_port
+from bench.server import free_port, wait_until_ready
 
 WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)\b")
@@ -57,15 +55,7 @@ def _serve(variant: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         cwd=Path(__file__).parent.parent,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/bench/ping", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"the {variant} server did not start")
+    return wait_until_ready(server, f"http://127.0.0.1:{port}/bench/ping")
 
 
 def _wrk(port: int, seconds: int) -> tuple[float, float]:
@@ -93,7 +83,7 @@ def _run(quick: bool) -> None:
     rounds, seconds = (2, 2) if quick else (5, 3)
     results: dict[str, list[tuple[float, float]]] = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory(prefix="denialops-mw-") as tmp:
-        ports = {v: _free_port() for v in VARIANTS}
+        ports = {v: free_port() for v in VARIANTS}
         servers = {v: _serve(v, Path(tmp) / v, ports[v]) for v in VARIANTS}
         try:
             _wrk(ports["bare"], 1), _wrk(ports["full"], 1)  # warm both up

@@ -22,7 +22,6 @@ import asyncio
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from bench.server import free_port, wait_until_ready
 from denialops.samples import sample_path
 
 PDF_LETTER = Path(__file__).parents[1] / "eval" / "letters" / "02_harborview_ma_remit_pa.pdf"
@@ -50,13 +50,6 @@ class Sample:
     fds: int
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     """`denialops serve` in a process of its own (uvicorn with one worker runs in it)."""
     env = os.environ | {
@@ -70,15 +63,9 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
     cli = Path(sys.executable).parent / "denialops"
     with log.open("wb") as out:
         server = subprocess.Popen([str(cli), "serve"], env=env, stdout=out, stderr=out)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError(f"the server did not start; see {log}")
+    return wait_until_ready(
+        server, f"http://127.0.0.1:{port}/health/ready", seconds=60, hint=f"; see {log}"
+    )
 
 
 def rss_kib(pid: int) -> int:

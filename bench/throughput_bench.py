@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from bench.server import free_port, wait_until_ready
 from bench.stats import percentile
 from denialops.samples import sample_path
 
@@ -32,13 +32,6 @@ RESULT = re.compile(
     r"RESULT cases=(\d+) errors=(\d+) seconds=([\d.]+) p50_ms=([\d.]+) "
     r"p99_ms=([\d.]+) requests=(\d+)"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -53,15 +46,7 @@ def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [str(cli), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("server did not start")
+    return wait_until_ready(server, f"http://127.0.0.1:{port}/health/ready")
 
 
 def _probe(url: str, stop: threading.Event, samples: list[float]) -> None:
@@ -84,7 +69,7 @@ def _run(quick: bool) -> None:
         return
     seconds, connections = (5, 8) if quick else (20, 8)
     with tempfile.TemporaryDirectory(prefix="denialops-load-") as tmp:
-        port = _free_port()
+        port = free_port()
         server = _start_server(Path(tmp), port)
         probe: list[float] = []
         stop = threading.Event()
