@@ -47,6 +47,19 @@ class CompletionRequest(BaseModel):
     def deterministic(self) -> bool:
         return self.temperature == 0.0
 
+    @classmethod
+    def of(
+        cls, system: str, user: str, *, temperature: float, max_tokens: int, purpose: str
+    ) -> CompletionRequest:
+        """The usual shape of our requests: one system message (the rules) and one user
+        message (the task, with any letter text inside its delimiters)."""
+        return cls(
+            messages=(Message(role="system", content=system), Message(role="user", content=user)),
+            temperature=temperature,
+            max_tokens=max_tokens,
+            purpose=purpose,
+        )
+
 
 class Usage(BaseModel):
     """Tokens a call used, as the provider reported them (0 when it did not say)."""

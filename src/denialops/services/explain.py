@@ -34,7 +34,7 @@ from denialops.domain.grounding import GroundTruth
 from denialops.domain.plan import ActionPlan
 from denialops.errors import Conflict, LLMError
 from denialops.llm.client import BaseLLMClient
-from denialops.llm.models import CompletionRequest, Message
+from denialops.llm.models import CompletionRequest
 from denialops.pipeline.llm.prompts import EXPLAIN_SYSTEM, STREAM_INSTRUCTION, facts_block
 from denialops.pipeline.llm.scope import llm_scope
 from denialops.pipeline.llm.vet import ParagraphVetter
@@ -158,11 +158,9 @@ class ExplainService:
         self, facts: CaseFacts, plan: ActionPlan, decision: RouteDecision | None
     ) -> CompletionRequest:
         task = f"{facts_block(facts, decision, plan)}\n\n{STREAM_INSTRUCTION}"
-        return CompletionRequest(
-            messages=(
-                Message(role="system", content=EXPLAIN_SYSTEM),
-                Message(role="user", content=task),
-            ),
+        return CompletionRequest.of(
+            EXPLAIN_SYSTEM,
+            task,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             purpose="explain_stream",

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from denialops.domain.grounding import GroundTruth
 from denialops.errors import LLMError
 from denialops.llm.client import BaseLLMClient
-from denialops.llm.models import CompletionRequest, Message
+from denialops.llm.models import CompletionRequest
 from denialops.pipeline.context import CaseContext, StageNotReady
 from denialops.pipeline.llm.prompts import EXPLAIN_SYSTEM, facts_block
 from denialops.pipeline.llm.scope import begin, fall_back, llm_scope, publish_usage
@@ -107,11 +107,9 @@ class LLMExplain:
             + "\n\nAnswer with JSON holding:\n- "
             + "\n- ".join(asks)
         )
-        return CompletionRequest(
-            messages=(
-                Message(role="system", content=EXPLAIN_SYSTEM),
-                Message(role="user", content=task),
-            ),
+        return CompletionRequest.of(
+            EXPLAIN_SYSTEM,
+            task,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             purpose="explain",

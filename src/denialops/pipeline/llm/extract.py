@@ -28,7 +28,7 @@ from denialops.domain.facts import CaseFacts, CodeType, DenialCode, Evidence
 from denialops.domain.icd10 import describe as describe_icd
 from denialops.errors import LLMError
 from denialops.llm.client import BaseLLMClient
-from denialops.llm.models import CompletionRequest, Message
+from denialops.llm.models import CompletionRequest
 from denialops.pipeline.context import CaseContext, StageNotReady
 from denialops.pipeline.facts.reason import summarize
 from denialops.pipeline.llm.locate import LetterIndex
@@ -170,11 +170,9 @@ class LLMExtract:
             + "\n\n"
             + letter_block(letter)
         )
-        return CompletionRequest(
-            messages=(
-                Message(role="system", content=EXTRACT_SYSTEM),
-                Message(role="user", content=task),
-            ),
+        return CompletionRequest.of(
+            EXTRACT_SYSTEM,
+            task,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             purpose="extract",
