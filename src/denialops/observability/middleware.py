@@ -40,6 +40,9 @@ class RequestObservabilityMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Bound once, when the app builds its middleware (after `configure_logging`): the
+        # module-level proxy re-binds on every call, which cost a third of this line's time.
+        self.log = log.bind()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,20 +64,28 @@ class RequestObservabilityMiddleware:
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         endpoint = route_template(scope)
-        self.metrics.observe_request(scope["method"], endpoint, status, seconds)
-        quiet = endpoint in QUIET_ROUTES and status < 400
-        level = logging.DEBUG if quiet else logging.WARNING if status >= 500 else logging.INFO
-        fields: dict[str, Any] = {
-            "method": scope["method"],
-            "route": endpoint,
-            "status": status,
-            "duration_ms": round(seconds * 1e3, 2),
-            "client": _client_host(scope),
-        }
-        case_id = _case_id(scope)
-        if case_id is not None:
-            fields["case_id"] = case_id
-        log.log(level, "http.request", **fields)
+        method = scope["method"]
+        self.metrics.observe_request(method, endpoint, status, seconds)
+        level = _level(endpoint, status)
+        if not self.log.is_enabled_for(level):  # a probe's line at INFO: nothing to build
+            return
+        self.log.log(
+            level,
+            "http.request",
+            method=method,
+            route=endpoint,
+            status=status,
+            duration_ms=round(seconds * 1e3, 2),
+            client=_client_host(scope),
+            **_case_field(scope),
+        )
+
+
+def _level(endpoint: str, status: int) -> int:
+    if status >= 500:
+        return logging.WARNING
+    quiet = endpoint in QUIET_ROUTES and status < 400
+    return logging.DEBUG if quiet else logging.INFO
 
 
 def route_template(scope: Scope) -> str:
@@ -127,13 +138,13 @@ def _client_host(scope: Scope) -> str | None:
     return str(client[0]) if client else None
 
 
-def _case_id(scope: Scope) -> str | None:
-    """The path's case id when it is one we could have issued (a UUID): anything else is
-    whatever the client typed, and is not logged."""
+def _case_field(scope: Scope) -> dict[str, str]:
+    """`{"case_id": ...}` when the path's case id is one we could have issued (a UUID):
+    anything else is whatever the client typed, and is not logged."""
     value = (scope.get("path_params") or {}).get("case_id")
-    if not isinstance(value, str):
-        return None
+    if not isinstance(value, str) or len(value) != 36:
+        return {}
     try:
-        return value if len(value) == 36 and str(uuid.UUID(value)) == value.lower() else None
+        return {"case_id": value} if str(uuid.UUID(value)) == value.lower() else {}
     except ValueError:
-        return None
+        return {}
