@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     rate_limit_default: RateLimitText = "100/minute"
     rate_limit_upload: RateLimitText = "20/minute"
     rate_limit_run: RateLimitText = "10/minute"
+    # RateLimit-Limit/-Remaining/-Reset on every answer, not only on 429s: costs a second
+    # storage operation per request (a Redis round trip in scale-out); see api/ratelimit.py.
+    rate_limit_headers: bool = False
     # Empty: in memory in embedded mode, Redis (REDIS_URL) when STORAGE_BACKEND=postgres.
     rate_limit_storage: Literal["memory", "redis"] | None = None
     rate_limit_key_prefix: Annotated[str, Field(min_length=1, max_length=64)] = "denialops"

@@ -67,7 +67,8 @@ def assert_limited(response: Response, limit: int) -> None:
 
 class TestCounting:
     async def test_the_sixth_request_of_five_a_minute_is_429(self, make_app: AppFactory) -> None:
-        async with client(make_app(rate_limit_default="5/minute")) as http:
+        app = make_app(rate_limit_default="5/minute", rate_limit_headers=True)
+        async with client(app) as http:
             allowed = [await http.get("/api/v1/cases") for _ in range(5)]
             refused = await http.get("/api/v1/cases")
 
@@ -77,6 +78,18 @@ class TestCounting:
         assert all(1 <= int(r.headers["ratelimit-reset"]) <= 60 for r in allowed)
         assert "retry-after" not in allowed[0].headers
         assert_limited(refused, 5)
+
+    async def test_by_default_only_a_refusal_carries_the_headers(
+        self, make_app: AppFactory
+    ) -> None:
+        # RATE_LIMIT_HEADERS=false (the default) spares an allowed request the second read.
+        async with client(make_app(rate_limit_default="2/minute")) as http:
+            allowed = [await http.get("/api/v1/cases") for _ in range(2)]
+            refused = await http.get("/api/v1/cases")
+
+        assert [r.status_code for r in allowed] == [200, 200]
+        assert all(not any(h.startswith("ratelimit-") for h in r.headers) for r in allowed)
+        assert_limited(refused, 2)
 
     async def test_every_request_counts_whatever_its_answer(self, make_app: AppFactory) -> None:
         async with client(make_app(rate_limit_default="3/minute")) as http:
@@ -90,7 +103,8 @@ class TestCounting:
     ) -> None:
         case = await memory_storage.create_case()
         await memory_storage.put_artifact(case.case_id, "route.json", b"{}", "application/json")
-        async with client(make_app(rate_limit_default="5/minute")) as http:
+        app = make_app(rate_limit_default="5/minute", rate_limit_headers=True)
+        async with client(app) as http:
             response = await http.get(f"/api/v1/cases/{case.case_id}/artifacts/route.json")
         assert response.status_code == 200
         assert response.headers["ratelimit-remaining"] == "4"
@@ -98,7 +112,9 @@ class TestCounting:
     async def test_uploads_and_runs_have_their_own_stricter_limits(
         self, make_app: AppFactory
     ) -> None:
-        app = make_app(rate_limit_upload="2/minute", rate_limit_run="1/minute")
+        app = make_app(
+            rate_limit_upload="2/minute", rate_limit_run="1/minute", rate_limit_headers=True
+        )
         async with client(app) as http:
             case_id = (await http.post("/api/v1/cases")).json()["case_id"]
             path = f"/api/v1/cases/{case_id}"
@@ -153,7 +169,8 @@ class TestCounting:
     async def test_probes_and_metrics_are_never_limited(
         self, make_app: AppFactory, path: str
     ) -> None:
-        async with client(make_app(rate_limit_default="1/minute")) as http:
+        app = make_app(rate_limit_default="1/minute", rate_limit_headers=True)
+        async with client(app) as http:
             responses = [await http.get(path) for _ in range(5)]
             api = await statuses(http, 2)
         assert all(r.status_code != 429 for r in responses)
@@ -161,7 +178,9 @@ class TestCounting:
         assert api == [200, 429]  # the limit itself is on
 
     async def test_disabled_means_unlimited(self, make_app: AppFactory) -> None:
-        app = make_app(rate_limit_enabled=False, rate_limit_default="1/minute")
+        app = make_app(
+            rate_limit_enabled=False, rate_limit_default="1/minute", rate_limit_headers=True
+        )
         async with client(app) as http:
             responses = [await http.get("/api/v1/cases") for _ in range(5)]
         assert [r.status_code for r in responses] == [200] * 5
@@ -262,6 +281,7 @@ class TestRedis:
             rate_limit_storage="redis",
             redis_url="redis://127.0.0.1:1/0",  # nothing listens on port 1
             rate_limit_default="1/minute",
+            rate_limit_headers=True,
         )
         limiter: RateLimiter = app.state.rate_limiter
         try:

@@ -9,7 +9,8 @@ For each request, in this order:
 3. refuse with 429 (Retry-After and RateLimit-* headers) or 401 (WWW-Authenticate), in the one
    error shape;
 4. otherwise hand the request on, with its tenant in `request.state` (read by `TenantDep`; the
-   key's id too, read by `ActorDep`) and RateLimit-Limit/-Remaining/-Reset on the response.
+   key's id too, read by `ActorDep`) and, with RATE_LIMIT_HEADERS=true,
+   RateLimit-Limit/-Remaining/-Reset on the response.
 
 Why a middleware rather than FastAPI dependencies (the usual home of auth in FastAPI):
 - it answers before the body is read. FastAPI reads and parses a route's body (a multipart
@@ -33,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from denialops.api.auth import Authenticator, Identity
@@ -126,15 +126,15 @@ async def _refuse(error: DenialOpsError, scope: Scope, receive: Receive, send: S
 
 
 def _with_headers(send: Send, verdict: Verdict | None) -> Send:
-    if verdict is None:
+    if verdict is None or verdict.remaining is None:  # RATE_LIMIT_HEADERS=false: not read
         return send
-    extra = verdict.headers()
+    extra = verdict.raw_headers()
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            for name, value in extra.items():
-                headers[name] = value
+            # Appended as raw pairs: no response sets these names but this middleware, and
+            # `MutableHeaders` would scan every header for each one.
+            message["headers"] = [*message.get("headers", ()), *extra]
         await send(message)
 
     return send_with_headers

@@ -49,6 +49,10 @@ class Identity:
         return Unauthorized(message, headers={"WWW-Authenticate": challenge})
 
 
+# Who every request is when no key is required: one value for all of them.
+OPEN = Identity(tenant=DEFAULT_TENANT)
+
+
 class Authenticator:
     """Turns a request's Authorization header into an `Identity`."""
 
@@ -58,7 +62,7 @@ class Authenticator:
 
     async def identify(self, scope: Scope) -> Identity:
         if not self.required:
-            return Identity(tenant=DEFAULT_TENANT)
+            return OPEN
         token = _bearer_token(scope)
         if token is None:
             return Identity(tenant=None, failure="missing")
