@@ -161,6 +161,25 @@ class CaseState(BaseModel):
 
 def apply(state: CaseState | None, event: CaseEvent) -> CaseState:
     """Fold one event into the state. Pure: the same events always give the same state."""
+    folded = fold(state, (event,))
+    assert folded is not None  # one event was folded
+    return folded
+
+
+def fold(state: CaseState | None, events: Iterable[CaseEvent]) -> CaseState | None:
+    """Fold `events` (in seq order) into `state`; `state` itself is left as it was.
+
+    The state is copied once for the whole batch, not once per event: a run appends dozens of
+    events to a state whose artifact list grows with each, and a copy per event made that
+    quadratic."""
+    current = state.model_copy(deep=True) if state is not None else None
+    for event in events:
+        current = _fold_one(current, event)
+    return current
+
+
+def _fold_one(state: CaseState | None, event: CaseEvent) -> CaseState:
+    """`event` applied to `state` in place (or a new state for CaseCreated)."""
     p = event.payload
     if event.type is EventType.CASE_CREATED:
         ctx = p.get("user_context")
@@ -175,13 +194,12 @@ def apply(state: CaseState | None, event: CaseEvent) -> CaseState:
         )
     if state is None:
         raise ValueError(f"event {event.type} before CaseCreated")
-    new = state.model_copy(deep=True)
-    new.version = event.seq
-    new.updated_at = event.occurred_at
+    state.version = event.seq
+    state.updated_at = event.occurred_at
     if p.get(REDACTED) is True and event.type is not EventType.CASE_DELETED:
-        return new  # what it carried was erased with its case; only its place in the log stays
-    _APPLIERS[event.type](new, event)
-    return new
+        return state  # what it carried was erased with its case; only its place in the log stays
+    _APPLIERS[event.type](state, event)
+    return state
 
 
 def _on_document(s: CaseState, e: CaseEvent) -> None:
@@ -243,7 +261,4 @@ _APPLIERS = {
 
 def project(events: Iterable[CaseEvent]) -> CaseState | None:
     """The state after all `events` (in seq order), or None for an empty log."""
-    state: CaseState | None = None
-    for event in events:
-        state = apply(state, event)
-    return state
+    return fold(None, events)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from denialops.domain.cases import CASE_ID_PATTERN, CaseEvent, CaseState, apply, project, utcnow
+from denialops.domain.cases import CASE_ID_PATTERN, CaseEvent, CaseState, fold, project, utcnow
 from denialops.domain.erasure import redact
 from denialops.storage.base import Change
 
@@ -30,20 +30,23 @@ def apply_change(
 ) -> tuple[CaseState, list[CaseEvent]]:
     """Number `change.events` after `state.version` (gapless) and fold them into `state`."""
     next_seq = state.version + 1 if state is not None else 1
+    last = state.updated_at if state is not None else None
     events: list[CaseEvent] = []
     for offset, (type_, payload) in enumerate(change.events):
-        event = CaseEvent(
-            case_id=case_id,
-            seq=next_seq + offset,
-            type=type_,
-            payload=_jsonable(payload),
-            occurred_at=_not_before(state),
+        last = _not_before(last)
+        events.append(
+            CaseEvent(
+                case_id=case_id,
+                seq=next_seq + offset,
+                type=type_,
+                payload=_jsonable(payload),
+                occurred_at=last,
+            )
         )
-        state = apply(state, event)
-        events.append(event)
-    if state is None:
+    new_state = fold(state, events)
+    if new_state is None:
         raise ValueError("a change must append at least one event")
-    return state, events
+    return new_state, events
 
 
 def erased(log: list[CaseEvent], appended: list[CaseEvent]) -> tuple[list[CaseEvent], CaseState]:
@@ -64,8 +67,8 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _not_before(state: CaseState | None) -> datetime:
+def _not_before(last: datetime | None) -> datetime:
     # A case's clock never runs backwards (NTP steps, several hosts), so `as_of` always selects
     # a prefix of the log and the state as of T is a state the case really had.
     now = utcnow()
-    return max(now, state.updated_at) if state is not None else now
+    return max(now, last) if last is not None else now

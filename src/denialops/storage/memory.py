@@ -7,7 +7,7 @@ import asyncio
 from collections import defaultdict
 from datetime import datetime
 
-from denialops.domain.cases import CaseEvent, CaseState, apply, utcnow
+from denialops.domain.cases import CaseEvent, CaseState, fold, utcnow
 from denialops.storage.api_keys import MemoryApiKeys
 from denialops.storage.base import Decide, EventStoreBase
 from denialops.storage.changes import erased
@@ -28,17 +28,17 @@ class MemoryCaseStorage(EventStoreBase, MemoryApiKeys):
             state = self._states.get(case_id)
             change = decide(state)
             log = self._events.get(case_id, [])
-            new_events: list[CaseEvent] = []
-            for type_, payload in change.events:
-                event = CaseEvent(
+            new_events = [
+                CaseEvent(
                     case_id=case_id,
-                    seq=len(log) + len(new_events) + 1,
+                    seq=len(log) + n,
                     type=type_,
                     payload=payload,
                     occurred_at=utcnow(),
                 )
-                state = apply(state, event)
-                new_events.append(event)
+                for n, (type_, payload) in enumerate(change.events, start=1)
+            ]
+            state = fold(state, new_events)
             assert state is not None
             if change.erase:
                 log, state = erased(log, new_events)
