@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from denialops.domain.cases import DocType, EventType, UserContext
@@ -199,7 +199,11 @@ async def test_on_sqlite_the_deleted_content_leaves_the_file(tmp_path: Path) -> 
         kept = await _case(store, who="Quentin Applebaum")
         # Into the database file, as SQLite's own checkpoints (every 1000 pages) would put it:
         # from there only secure_delete takes it out; from the WAL, the checkpoint after delete.
-        assert await truncate_wal(store.engine)
+        checkpointer = create_engine(f"sqlite:///{db.as_posix()}")
+        try:
+            assert truncate_wal(checkpointer)
+        finally:
+            checkpointer.dispose()
         assert PHRASE.encode() in db.read_bytes()
 
         await store.delete_case(case_id)

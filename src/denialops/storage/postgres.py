@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 # The first key of the two-key advisory lock: our own namespace, so our locks never collide
 # with another application's advisory locks in the same database. ("DENI" as an int4.)
@@ -22,10 +21,10 @@ _LOCK_CASE = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:case_id))")
 _LOCK_MIGRATIONS = text("SELECT pg_advisory_xact_lock(:ns, :key)")
 
 
-async def lock_new_case(conn: AsyncConnection, case_id: str) -> None:
+def lock_new_case(conn: Connection, case_id: str) -> None:
     """Hold the advisory lock for `case_id` until the transaction ends (hash collisions only
-    make two unrelated creations wait for each other)."""
-    await conn.execute(_LOCK_CASE, {"ns": LOCK_NAMESPACE, "case_id": case_id})
+    make two unrelated creations wait for each other). Called inside `run_sync`."""
+    conn.execute(_LOCK_CASE, {"ns": LOCK_NAMESPACE, "case_id": case_id})
 
 
 def lock_migrations_sync(conn: Connection) -> None:

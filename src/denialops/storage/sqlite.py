@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -52,10 +52,11 @@ CHECKPOINT_BUSY_MS = 2_000
 _WAL_ATTEMPTS = 5
 
 
-def configure_sqlite(engine: AsyncEngine) -> None:
+def configure_sqlite(engine: AsyncEngine | Engine) -> None:
     """Install the connect and begin hooks on a SQLite engine (call once, before first use)."""
-    event.listen(engine.sync_engine, "connect", _on_connect)
-    event.listen(engine.sync_engine, "begin", _on_begin)
+    target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    event.listen(target, "connect", _on_connect)
+    event.listen(target, "begin", _on_begin)
 
 
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -88,17 +89,18 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-async def truncate_wal(engine: AsyncEngine) -> bool:
+def truncate_wal(engine: Engine) -> bool:
     """Checkpoint the WAL into the database file and truncate it to zero bytes, so deleted
     content lingers in neither. Best effort: False when readers kept it from completing (the
-    WAL is reset at a later checkpoint) or the checkpoint failed."""
+    WAL is reset at a later checkpoint) or the checkpoint failed. Blocking: run it in a worker
+    thread."""
     try:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
             try:
-                row = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+                row = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
             finally:
-                await conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     except SQLAlchemyError as e:
         log.warning("storage.checkpoint_failed", error=type(e).__name__)
         return False
