@@ -3,7 +3,8 @@
 wrk (C, not the bottleneck) drives 8 connections, each chaining create → upload → run
 (`bench/wrk/case_flow.lua`); meanwhile a probe asks `/health/live` a few times a second so the
 table shows whether analysis work blocks the server. Prints cases/s, request p50/p99 and the
-probe's p99.
+probe's p99, for one server process and for two (`denialops serve --workers 2`: one process
+is bound to one core by the GIL, and this machine has two).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ RESULT = re.compile(
 )
 
 
-def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
@@ -44,7 +45,10 @@ def _start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     }
     cli = Path(sys.executable).parent / "denialops"
     server = subprocess.Popen(
-        [str(cli), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [str(cli), "serve", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return wait_until_ready(server, f"http://127.0.0.1:{port}/health/ready")
 
@@ -62,15 +66,39 @@ async def run(*, quick: bool = False) -> None:
     await anyio.to_thread.run_sync(_run, quick)
 
 
+Row = tuple[int, str, str, str, str, str]  # workers, cases/s, errors, p50, p99, /health p99
+
+
 def _run(quick: bool) -> None:
     console = Console()
     if shutil.which("wrk") is None:
         console.print("[yellow]throughput: skipped (wrk is not installed: apt-get install wrk)")
         return
     seconds, connections = (5, 8) if quick else (20, 8)
+    rows = [_measure(workers, seconds, connections) for workers in (1, 2)]
+    table = Table(
+        title=f"Full cases (create + upload + run), {connections} connections, "
+        f"{seconds} s, embedded SQLite, real uvicorn",
+        caption="target: >= 2x the original's cases/s (~110-150/s); /health p99 <= 50 ms",
+    )
+    for column in (
+        "processes",
+        "cases/s",
+        "errors",
+        "request p50 ms",
+        "request p99 ms",
+        "/health p99 ms",
+    ):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*map(str, row))
+    console.print(table)
+
+
+def _measure(workers: int, seconds: int, connections: int) -> Row:
     with tempfile.TemporaryDirectory(prefix="denialops-load-") as tmp:
         port = free_port()
-        server = _start_server(Path(tmp), port)
+        server = _start_server(Path(tmp), port, workers)
         probe: list[float] = []
         stop = threading.Event()
         prober = threading.Thread(
@@ -102,25 +130,5 @@ def _run(quick: bool) -> None:
     if match is None:
         raise RuntimeError(f"wrk printed no result:\n{out}")
     cases, errors, secs, p50, p99, _ = match.groups()
-    table = Table(
-        title=f"Full cases (create + upload + run), {connections} connections, "
-        f"{seconds} s, embedded SQLite, real uvicorn"
-    )
-    for column in (
-        "cases/s",
-        "errors",
-        "request p50 ms",
-        "request p99 ms",
-        "/health p99 ms",
-        "target",
-    ):
-        table.add_column(column, justify="right")
-    table.add_row(
-        f"{int(cases) / float(secs):.1f}",
-        errors,
-        p50,
-        p99,
-        f"{percentile(probe, 99) * 1000:.1f}" if probe else "-",
-        ">= 2x original (~110-150/s); /health p99 <= 50 ms",
-    )
-    console.print(table)
+    health = f"{percentile(probe, 99) * 1000:.1f}" if probe else "-"
+    return workers, f"{int(cases) / float(secs):.1f}", errors, p50, p99, health
