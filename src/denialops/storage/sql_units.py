@@ -14,6 +14,7 @@ SQLite for writers, see `sqlite.py`) belongs to the caller.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,17 +127,9 @@ def list_states(
     alive: ColumnElement[bool] = cases.c.deleted.is_(false())
     if tenant is not None:
         alive = and_(alive, cases.c.tenant == tenant)
-    count = select(func.count()).select_from(cases).where(alive)
-    page = (
-        select(cases.c.state)
-        .where(alive)
-        .order_by(cases.c.created_at.desc(), cases.c.case_id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    total = conn.scalar(count)
-    rows = conn.execute(page).all()
-    return [CaseState.model_validate(row.state) for row in rows], int(total or 0)
+    newest_first = (cases.c.created_at.desc(), cases.c.case_id.desc())
+    states, total = _page(conn, cases.c.state, alive, newest_first, limit, offset)
+    return [CaseState.model_validate(state) for state in states], total
 
 
 def inactive(
@@ -145,17 +138,23 @@ def inactive(
     idle = and_(cases.c.deleted.is_(false()), cases.c.updated_at < before)
     if tenant is not None:
         idle = and_(idle, cases.c.tenant == tenant)
-    count = select(func.count()).select_from(cases).where(idle)
-    page = (
-        select(cases.c.case_id)
-        .where(idle)
-        .order_by(cases.c.updated_at, cases.c.case_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = conn.scalar(count)
-    ids = conn.scalars(page).all()
-    return list(ids), int(total or 0)
+    oldest_first = (cases.c.updated_at, cases.c.case_id)
+    ids, total = _page(conn, cases.c.case_id, idle, oldest_first, limit, offset)
+    return list(ids), total
+
+
+def _page(
+    conn: Connection,
+    column: ColumnElement[Any],
+    where: ColumnElement[bool],
+    order: tuple[ColumnElement[Any], ...],
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Any], int]:
+    """One page of `column` from the cases where `where` holds, and how many hold in all."""
+    total = conn.scalar(select(func.count()).select_from(cases).where(where))
+    page = select(column).where(where).order_by(*order).limit(limit).offset(offset)
+    return conn.scalars(page).all(), int(total or 0)
 
 
 # -- rows ---------------------------------------------------------------------------------------
