@@ -18,6 +18,7 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from denialops.api.ratelimit_memory import LoopMemoryStorage
 
 ITEMS = [parse("3/minute"), parse("2/second"), parse("5/hour"), parse("1/second")]
+EVERY_SECOND = parse("1/second")  # counters outlive two seconds: quick to expire in a test
 START = 1_789_999_200.0  # a whole hour: windows (aligned to the epoch) start here
 
 
@@ -77,12 +78,8 @@ def test_a_burst_is_cut_at_the_limit_and_the_window_slides() -> None:
     assert allowed_later == [True] * 5 + [False]
 
 
-def sweep_test_item() -> RateLimitItem:
-    return parse("1/second")
-
-
 def test_counters_of_clients_that_left_are_swept() -> None:
-    item = sweep_test_item()
+    item = EVERY_SECOND
     with frozen_time() as clock:
         store = LoopMemoryStorage(sweep_interval_s=5)
         limiter = SlidingWindowCounterRateLimiter(store)
@@ -96,7 +93,7 @@ def test_counters_of_clients_that_left_are_swept() -> None:
 
 
 def test_a_sweep_runs_at_most_once_per_interval() -> None:
-    item = sweep_test_item()
+    item = EVERY_SECOND
     with frozen_time() as clock:
         store = LoopMemoryStorage(sweep_interval_s=60)
         limiter = SlidingWindowCounterRateLimiter(store)

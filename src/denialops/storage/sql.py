@@ -64,12 +64,11 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
 
     def __init__(self, url: str, *, pool_size: int = 5) -> None:
         self._engine = make_engine(url, pool_size=pool_size)
-        self._dialect = self._engine.dialect.name
         self._sync: Engine | None = None
         self._sync_writer: Engine | None = None
         self._write_lock: asyncio.Lock | None = None
         self._writer = self._engine  # API keys' writes (`SqlApiKeys`)
-        if self._dialect == "sqlite":
+        if self._engine.dialect.name == "sqlite":
             # The case store's units of work run on a synchronous engine in a worker thread
             # (see `_run`); the async engine serves API keys, health and migrations.
             self._sync = create_engine(make_url(url).set(drivername="sqlite"), pool_size=pool_size)
