@@ -3,7 +3,9 @@ runs in WAL mode with its writers queued, and migrations are repeatable and matc
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import anyio
@@ -17,6 +19,7 @@ from denialops.domain.cases import DocType
 from denialops.errors import StorageUnavailable
 from denialops.storage.migrate import downgrade, ensure_current, upgrade
 from denialops.storage.sql import SqlCaseStorage
+from denialops.storage.sqlite import WriterLock
 from denialops.storage.tables import metadata
 
 pytestmark = pytest.mark.anyio
@@ -101,8 +104,10 @@ class TestSqlite:
     async def test_two_stores_on_one_file_never_see_database_is_locked(
         self, sqlite_url: str
     ) -> None:
-        # Two engines stand in for two processes: separate pools, separate in-process locks,
-        # so only BEGIN IMMEDIATE and busy_timeout keep them apart.
+        # Two engines stand in for two processes: separate pools, separate in-process locks
+        # and separate open files of the writer lock (flock locks conflict between open files,
+        # in one process as across processes), so only that lock, BEGIN IMMEDIATE and
+        # busy_timeout keep them apart.
         await upgrade(sqlite_url)
         first, second = SqlCaseStorage(sqlite_url), SqlCaseStorage(sqlite_url)
         try:
@@ -117,6 +122,35 @@ class TestSqlite:
             await second.close()
 
         assert seqs == list(range(1, 42))
+
+
+class TestWriterLock:
+    def test_a_second_holder_waits_until_the_first_releases(self, tmp_path: Path) -> None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'cases.db'}"
+        first, second = WriterLock(url), WriterLock(url)
+        entered = threading.Event()
+
+        def take_second() -> None:
+            with second.held():
+                entered.set()
+
+        try:
+            with first.held():
+                waiter = threading.Thread(target=take_second)
+                waiter.start()
+                assert not entered.wait(0.3)  # blocked while the first holds it
+            assert entered.wait(10)  # and let in once it is released
+            waiter.join()
+        finally:
+            first.close()
+            second.close()
+        assert (tmp_path / "cases.db.writer.lock").exists()
+
+    def test_an_in_memory_database_needs_no_file(self, tmp_path: Path) -> None:
+        lock = WriterLock("sqlite+aiosqlite:///:memory:")
+        with lock.held(), lock.held():  # a no-op: it would deadlock if it locked
+            pass
+        lock.close()
 
 
 class TestMigrations:

@@ -35,7 +35,7 @@ from denialops.storage.base import Decide, EventStoreBase
 from denialops.storage.changes import is_valid_case_id
 from denialops.storage.inflight import InFlight
 from denialops.storage.sql_keys import SqlApiKeys
-from denialops.storage.sqlite import WRITE_OPTIONS, configure_sqlite, truncate_wal
+from denialops.storage.sqlite import WRITE_OPTIONS, WriterLock, configure_sqlite, truncate_wal
 
 T = TypeVar("T")
 
@@ -67,6 +67,7 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
         self._sync: Engine | None = None
         self._sync_writer: Engine | None = None
         self._write_lock: asyncio.Lock | None = None
+        self._file_lock: WriterLock | None = None
         self._writer = self._engine  # API keys' writes (`SqlApiKeys`)
         if self._engine.dialect.name == "sqlite":
             # The case store's units of work run on a synchronous engine in a worker thread
@@ -79,6 +80,7 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
             self._sync_writer = self._sync.execution_options(**WRITE_OPTIONS)
             self._writer = self._engine.execution_options(**WRITE_OPTIONS)
             self._write_lock = asyncio.Lock()
+            self._file_lock = WriterLock(url)  # and across processes (see sqlite.py)
         self._inflight = InFlight()
 
     @property
@@ -97,9 +99,13 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
             return await conn.run_sync(unit, *args)
 
     def _run_in_thread(self, unit: Callable[..., T], args: tuple[Any, ...], write: bool) -> T:
-        engine = self._sync_writer if write else self._sync
-        assert engine is not None  # only called for SQLite
-        with engine.begin() if write else engine.connect() as conn:
+        if not write:
+            assert self._sync is not None  # only called for SQLite
+            with self._sync.connect() as conn:
+                return unit(conn, *args)
+        assert self._sync_writer is not None
+        assert self._file_lock is not None
+        with self._file_lock.held(), self._sync_writer.begin() as conn:
             return unit(conn, *args)
 
     # -- writes -------------------------------------------------------------------------------
@@ -168,3 +174,5 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
         await self._engine.dispose()
         if self._sync is not None:
             self._sync.dispose()
+        if self._file_lock is not None:
+            self._file_lock.close()
