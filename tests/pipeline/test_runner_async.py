@@ -4,7 +4,7 @@ the error policy is the same for both; `run_sync` refuses a pipeline with async 
 from __future__ import annotations
 
 import threading
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import anyio
 import anyio.lowlevel
@@ -57,6 +57,17 @@ class AsyncStage:
         return ctx
 
 
+class RequiredSync:
+    name: ClassVar[str] = "required_sync"
+    required: ClassVar[bool] = True
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, ctx: CaseContext) -> CaseContext:
+        raise self.error
+
+
 class RequiredAsync(AsyncStage):
     name: ClassVar[str] = "required_async"
     required: ClassVar[bool] = True
@@ -71,24 +82,47 @@ class TestAsyncStages:
         sync, async_ = SyncStage(), AsyncStage()
         results: list[StageResult] = []
 
-        async def on_stage(result: StageResult) -> None:
-            results.append(result)
-
-        ctx = await PipelineRunner([sync, async_]).run(context(), on_stage)
+        ctx = await PipelineRunner([sync, async_]).run(context(), results.append)
         assert ctx.warnings == ["sync ran", "async ran"]
         assert async_.thread == threading.get_ident()
         assert sync.thread is not None
         assert sync.thread != threading.get_ident()
         assert [(r.stage, r.ok) for r in results] == [("sync", True), ("async", True)]
 
+    async def test_consecutive_sync_stages_share_one_hop_to_a_worker(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        hops: list[int] = []
+        run_sync = anyio.to_thread.run_sync
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            hops.append(1)
+            return await run_sync(*args, **kwargs)
+
+        monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+        first, second, third = SyncStage(), SyncStage(), SyncStage()
+        results: list[StageResult] = []
+        runner = PipelineRunner([first, second, AsyncStage(), third])
+        ctx = await runner.run(context(), results.append)
+
+        assert len(hops) == 2  # [first, second], then [third] after the async stage
+        assert first.thread == second.thread
+        assert ctx.warnings == ["sync ran", "sync ran", "async ran", "sync ran"]
+        assert [r.stage for r in results] == ["sync", "sync", "async", "sync"]
+
+    async def test_stages_done_before_a_failure_in_their_batch_are_reported(self) -> None:
+        results: list[StageResult] = []
+        runner = PipelineRunner([SyncStage(), RequiredSync(DenialOpsError("no")), SyncStage()])
+        with pytest.raises(PipelineError) as raised:
+            await runner.run(context(), results.append)
+        assert raised.value.stage == "required_sync"
+        assert [(r.stage, r.ok) for r in results] == [("sync", True)]
+
     async def test_an_optional_async_stage_that_fails_leaves_a_warning(self) -> None:
         failing = AsyncStage(LLMServerError("the model failed"))
         results: list[StageResult] = []
 
-        async def on_stage(result: StageResult) -> None:
-            results.append(result)
-
-        ctx = await PipelineRunner([failing, SyncStage()]).run(context(), on_stage)
+        ctx = await PipelineRunner([failing, SyncStage()]).run(context(), results.append)
         assert ctx.warnings == ["async: the model failed", "sync ran"]
         assert results[0].ok is False
         assert results[0].error == "llm_server_error"

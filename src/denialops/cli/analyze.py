@@ -65,11 +65,8 @@ def _run(
         return full_pipeline(text_options(settings)).run_sync(ctx, on_stage=progress)
 
     async def with_llm() -> CaseContext:
-        async def on_stage(result: StageResult) -> None:
-            progress(result)
-
         async with llm_pipeline(settings, text_options(settings)) as runner:
-            return await runner.run(ctx, on_stage=on_stage)
+            return await runner.run(ctx, on_stage=progress)  # rich's status is thread-safe
 
     return anyio.run(with_llm)
 

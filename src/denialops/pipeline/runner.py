@@ -6,19 +6,21 @@ duration, never letter content), events through an optional callback (the servic
 them to the case's log), and the error policy: a `required` stage's failure ends the run
 (`PipelineError` carries the stage's name and the user-facing error), an optional stage's
 failure leaves a warning and a partial result.
-Most stages are CPU-bound, so `run` moves each one to a worker thread: the event loop keeps
-serving while a letter is OCR'd. A stage whose `__call__` is a coroutine function (the LLM
-stages, which wait on the network) is awaited on the event loop instead, so the LLM client's
-connections stay in the loop that owns them. `run_sync` runs sync stages only: a pipeline
-with async stages is driven by `anyio.run(runner.run, ctx)` — one loop for a whole batch, so
-the client's connection pool is never bound to a loop that has ended.
+Most stages are CPU-bound, so `run` moves them to a worker thread: the event loop keeps
+serving while a letter is OCR'd. Consecutive sync stages go together, in one hop to a worker
+thread and back, not one hop each: a hop (queue, wake a thread, wake the loop, trade the GIL)
+costs about as much CPU as the small stages themselves. A stage whose `__call__` is a coroutine
+function (the LLM stages, which wait on the network) is awaited on the event loop instead, so
+the LLM client's connections stay in the loop that owns them. `run_sync` runs sync stages
+only: a pipeline with async stages is driven by `anyio.run(runner.run, ctx)` — one loop for a
+whole batch, so the client's connection pool is never bound to a loop that has ended.
 """
 
 from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeGuard, cast
 
@@ -41,7 +43,9 @@ class StageResult:
     error: str | None = None
 
 
-OnStage = Callable[[StageResult], Awaitable[None]]
+#: Told each stage's result as it finishes, from the thread that ran the stage (a worker
+#: thread for sync stages): keep it quick and thread-safe (appending to a list is).
+OnStage = Callable[[StageResult], None]
 
 
 class StageObserver(Protocol):
@@ -82,38 +86,41 @@ class PipelineRunner:
     def __init__(self, stages: Sequence[AnyStage], observer: StageObserver | None = None) -> None:
         self.stages = list(stages)
         self.observer = observer
+        self._steps = _steps(self.stages)
 
     @property
     def has_async_stages(self) -> bool:
         """Whether some stage must be awaited (then only `run` can drive the pipeline)."""
         return any(is_async_stage(stage) for stage in self.stages)
 
-    def run_sync(
-        self, ctx: CaseContext, on_stage: Callable[[StageResult], None] | None = None
-    ) -> CaseContext:
+    def run_sync(self, ctx: CaseContext, on_stage: OnStage | None = None) -> CaseContext:
         """Run every stage in this thread (the CLI, the evaluator, benchmarks). Sync stages
         only: drive a pipeline with async stages with `anyio.run(runner.run, ctx)`."""
         if self.has_async_stages:
             raise AsyncStagesNeedALoop(
                 "this pipeline has async (LLM) stages: run it with anyio.run(runner.run, ctx)"
             )
-        for stage in self.stages:
-            ctx, result = self._run_stage(cast(Stage, stage), ctx)  # none is async: checked
+        return self._run_in_turn(cast(list[Stage], self.stages), ctx, on_stage)
+
+    async def run(self, ctx: CaseContext, on_stage: OnStage | None = None) -> CaseContext:
+        """Run every stage, reporting each result to `on_stage`: each run of consecutive sync
+        stages in one worker thread, async stages on this event loop."""
+        for step in self._steps:
+            if isinstance(step, list):
+                ctx = await anyio.to_thread.run_sync(self._run_in_turn, step, ctx, on_stage)
+                continue
+            ctx, result = await self._run_async_stage(step, ctx)
             if on_stage is not None:
                 on_stage(result)
         return ctx
 
-    async def run(self, ctx: CaseContext, on_stage: OnStage | None = None) -> CaseContext:
-        """Run every stage, reporting each result to `on_stage`: sync stages in a worker
-        thread, async ones on this event loop."""
-        for stage in self.stages:
-            if is_async_stage(stage):
-                ctx, result = await self._run_async_stage(stage, ctx)
-            else:
-                sync = cast(Stage, stage)
-                ctx, result = await anyio.to_thread.run_sync(self._run_stage, sync, ctx)
+    def _run_in_turn(
+        self, stages: list[Stage], ctx: CaseContext, on_stage: OnStage | None
+    ) -> CaseContext:
+        for stage in stages:
+            ctx, result = self._run_stage(stage, ctx)
             if on_stage is not None:
-                await on_stage(result)
+                on_stage(result)
         return ctx
 
     def _run_stage(self, stage: Stage, ctx: CaseContext) -> tuple[CaseContext, StageResult]:
@@ -176,3 +183,16 @@ class PipelineRunner:
         if self.observer is not None:
             self.observer.observe_stage(stage.name, seconds)
         return seconds * 1e3
+
+
+def _steps(stages: list[AnyStage]) -> list[list[Stage] | AsyncStage]:
+    """The stages as `run` takes them: each async stage alone, consecutive sync ones grouped."""
+    steps: list[list[Stage] | AsyncStage] = []
+    for stage in stages:
+        if is_async_stage(stage):
+            steps.append(stage)
+        elif steps and isinstance(steps[-1], list):
+            steps[-1].append(cast(Stage, stage))
+        else:
+            steps.append([cast(Stage, stage)])
+    return steps

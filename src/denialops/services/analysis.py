@@ -101,7 +101,7 @@ class AnalysisService:
         )
         stages: list[NewEvent] = []
 
-        async def on_stage(result: StageResult) -> None:
+        def on_stage(result: StageResult) -> None:  # in the stage's thread: list.append is safe
             stages.append((EventType.STAGE_COMPLETED, {"stage": result.stage, "ms": result.ms}))
 
         try:
