@@ -412,6 +412,7 @@ GUARD_FRAGMENTS = (
     "a", "word", "Remark", "RARC ", "MA18", "US$", "USD ", "www.", "x.y+z_", "\t", "\r",
     "January ", "SEPT", "3rd", "of ", "PR ", "OA-", "A1", "Z99", "1234T", "null", "nan",
     "NaN", "undefined", "Member ID:", "- **Claim number:** ", "%}", "}}", "#", "e",
+    "\n- **Date of service:**\n", "\nPayer:  \r\n", "Remark code: ", "http", "www.x.org",
 )  # fmt: skip
 
 
@@ -448,3 +449,43 @@ class TestScanGuard:
         assert self.matches(lexer._SCAN, text, 0, len(text)) == self.matches(
             self.REFERENCE, text, 0, len(text)
         )
+
+    def tokens(self, text: str, pos: int, end: int) -> list[lexer.Token]:
+        found = self.REFERENCE.finditer(text, pos, end)
+        return [lexer._BUILDERS[m.lastgroup](m) for m in found if m.lastgroup is not None]
+
+    @settings(max_examples=1000, deadline=None)
+    @given(
+        text=st.one_of(
+            st.text(),
+            st.lists(st.sampled_from(FRAGMENTS + GUARD_FRAGMENTS)).map("".join),
+            st.lists(st.sampled_from([f for f in FRAGMENTS + GUARD_FRAGMENTS if "@" not in f])).map(
+                "".join
+            ),
+        ),
+        data=st.data(),
+    )
+    def test_scan_gives_the_tokens_of_the_unguarded_pattern(
+        self, text: str, data: st.DataObject
+    ) -> None:
+        # `scan` takes the fast path (`_SCAN_FAST` plus a pass for label lines) unless the span
+        # holds an "@"; either way, the tokens are those of the plain alternation.
+        pos = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(pos, len(text)))
+        assert list(lexer.scan(text, pos, end)) == self.tokens(text, pos, end)
+
+    @pytest.mark.parametrize(
+        ("text", "pos"),
+        [("Claim number:\nCO-197", 0), ("x\nPayer:\n", 2), ("x\nPayer:\n", 3), ("Payer:", 0)],
+    )
+    def test_a_label_at_the_first_line_of_a_span(self, text: str, pos: int) -> None:
+        tokens = list(lexer.scan(text, pos))
+        assert tokens == self.tokens(text, pos, len(text))
+        assert any(t.form == "label" for t in tokens) == (pos != 3)
+
+    @pytest.mark.parametrize("contact", ["", "\nWrite to claims@cascade.example\n"])
+    def test_scan_on_a_realistic_letter(self, contact: str) -> None:
+        text = APPEAL_LETTER + "\nClaim number:\n- **Payer:**\nhttps://cascade.example/x" + contact
+        tokens = list(lexer.scan(text))
+        assert tokens == self.tokens(text, 0, len(text))
+        assert [t.text for t in tokens if t.form == "label"] == ["Claim number:", "- **Payer:**"]

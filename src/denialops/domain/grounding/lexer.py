@@ -158,18 +158,74 @@ _SCAN: Final = re.compile(_GUARD + _START + "(?:" + "|".join(_ALTERNATIVES) + ")
 _SCAN_NO_URL: Final = re.compile(
     _GUARD + _START + "(?:" + "|".join(_ALTERNATIVES[1:]) + ")", re.MULTILINE
 )
+_LABEL_INDEX: Final = next(i for i, a in enumerate(_ALTERNATIVES) if a.startswith("(?P<label>"))
+#: The first character of every value but labels and e-mail addresses. `_GUARD` is a lookahead
+#: of many branches, tried at every position of the text; this single class, tried first, is
+#: one table lookup, and most positions (inside lower-case words, spaces) fail it. Labels (a
+#: line start) and e-mail addresses (any word character) are the two values it would miss:
+#: `scan` finds labels in a pass of their own and leaves texts with an "@" to `_SCAN`.
+_FIRST: Final = r"(?=[$\[{}%(+0-9A-Zhnruw])"
+_SCAN_FAST: Final = re.compile(
+    _FIRST
+    + _GUARD
+    + _START
+    + "(?:"
+    + "|".join(a for i, a in enumerate(_ALTERNATIVES) if i != _LABEL_INDEX)
+    + ")",
+    re.MULTILINE,
+)
+_LABELS_ONLY: Final = re.compile(_ALTERNATIVES[_LABEL_INDEX], re.MULTILINE)
+#: Where a label line ends: `_LABELS_ONLY` is tried only at the start of such a line, because
+#: a pattern that opens with `^` is otherwise tried at every position.
+_LABEL_END: Final = re.compile(r":[*_ \t]*\r?$", re.MULTILINE)
 
 
 def scan(
     text: str, pos: int = 0, endpos: int | None = None, *, urls: bool = True
 ) -> Iterator[Token]:
     """Every value in `text[pos:endpos]`, in order; `urls=False` reads inside URLs too."""
-    pattern = _SCAN if urls else _SCAN_NO_URL
     end = len(text) if endpos is None else endpos
-    for m in pattern.finditer(text, pos, end):
+    if not urls:
+        matches: Iterator[re.Match[str]] = _SCAN_NO_URL.finditer(text, pos, end)
+    elif text.find("@", pos, end) != -1:
+        matches = _SCAN.finditer(text, pos, end)
+    else:
+        matches = _with_labels(_SCAN_FAST.finditer(text, pos, end), text, pos, end)
+    for m in matches:
         name = m.lastgroup
         if name is not None:
             yield _BUILDERS[name](m)
+
+
+def _with_labels(
+    found: Iterator[re.Match[str]], text: str, pos: int, end: int
+) -> Iterator[re.Match[str]]:
+    """`found` with the label lines merged in, in order. A label is a whole line and `_SCAN`
+    tries it before any alternative that could start a line with it, so what the fast scan
+    found inside a label's line is dropped (values never span a line break)."""
+    labels = _label_lines(text, pos, end)
+    label = next(labels, None)
+    if label is None:
+        yield from found
+        return
+    for m in found:
+        while label is not None and label.end() <= m.start():
+            yield label
+            label = next(labels, None)
+        if label is None or m.start() < label.start():
+            yield m
+    if label is not None:
+        yield label
+        yield from labels
+
+
+def _label_lines(text: str, pos: int, end: int) -> Iterator[re.Match[str]]:
+    for colon in _LABEL_END.finditer(text, pos, end):
+        line = text.rfind("\n", 0, colon.start()) + 1
+        if line >= pos:  # `^` matches only at a line start inside [pos, end)
+            label = _LABELS_ONLY.match(text, line, end)
+            if label is not None:
+                yield label
 
 
 def _token(m: re.Match[str], form: Form, value: Parsed, group: str | int = 0) -> Token:
