@@ -78,6 +78,32 @@ class TestAppendOnlyLog:
         assert len(await store._load_events(case_id, None)) == 2
 
 
+class TestReads:
+    async def test_a_document_is_read_with_its_case_in_one_unit_of_work(
+        self, store: SqlCaseStorage, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        case_id = (await store.create_case()).case_id
+        doc = await store.add_document(
+            case_id,
+            doc_type=DocType.DENIAL_LETTER,
+            filename="letter.txt",
+            content_type="text/plain",
+            data=b"denied",
+        )
+        await store.put_artifact(case_id, "route.json", b"{}", "application/json")
+        units: list[str] = []
+        run = store._run
+
+        async def counted(unit: Callable[..., T], *args: object, write: bool = False) -> T:
+            units.append(unit.__name__)
+            return await run(unit, *args, write=write)
+
+        monkeypatch.setattr(store, "_run", counted)
+        assert (await store.read_document(case_id, doc.document_id))[1] == b"denied"
+        assert (await store.read_artifact(case_id, "route.json"))[1] == b"{}"
+        assert units == ["read_stored", "read_stored"]
+
+
 class TestSqlite:
     async def test_pragmas_are_set_on_every_connection(self, sqlite_url: str) -> None:
         await upgrade(sqlite_url)

@@ -2,9 +2,11 @@
 implements, `CaseStorage`, is in `protocol.py` (and re-exported here).
 
 A backend implements six primitives (`_transact`, `_load_events`, `_load_state`, `_read_blob`,
-`_list_states`, `_inactive`) and inherits the operations. `_transact` is the unit of work: under
-a per-case lock it reads the current projection, lets the caller decide which events to append,
-and writes those events, the new projection and any blobs in one transaction, or nothing at all.
+`_list_states`, `_inactive`) and inherits the operations; it may override `_read_stored` to
+read a case and one of its blobs in one unit of work (the SQL backend does). `_transact` is the
+unit of work: under a per-case lock it reads the current projection, lets the caller decide
+which events to append, and writes those events, the new projection and any blobs in one
+transaction, or nothing at all.
 
 Tenants: every case belongs to one (`CaseState.tenant`, fixed by CaseCreated). Each operation
 takes `tenant=`: given, a case of another tenant is CaseNotFound, raised exactly as for a case
@@ -25,7 +27,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from denialops.domain.cases import (
     ArtifactRef,
@@ -66,6 +68,16 @@ __all__ = [
     "live",
     "sha256_hex",
 ]
+
+
+class Stored(Protocol):
+    """A document or artifact reference: its bytes are stored by sha256."""
+
+    @property
+    def sha256(self) -> str: ...
+
+
+R = TypeVar("R", bound=Stored)
 
 
 @dataclass
@@ -120,6 +132,15 @@ class EventStoreBase(ABC):
     ) -> tuple[list[str], int]:
         """Ids of live cases (of `tenant`, or of all for None) last updated before `before`,
         least recently updated first, and their count."""
+
+    async def _read_stored(
+        self, case_id: str, find: Callable[[CaseState | None], R | None]
+    ) -> tuple[R | None, bytes | None]:
+        """The reference `find` picks from the case's state (it may raise CaseNotFound), and
+        that reference's bytes. Two reads here; a backend that can make them one unit of
+        work overrides this."""
+        ref = find(await self._load_state(case_id))
+        return ref, (await self._read_blob(case_id, ref.sha256) if ref is not None else None)
 
     @abstractmethod
     async def ping(self) -> None: ...
@@ -248,9 +269,11 @@ class EventStoreBase(ABC):
     async def read_document(
         self, case_id: str, document_id: str, *, tenant: str | None = None
     ) -> tuple[DocumentRef, bytes]:
-        state = await self.get(case_id, tenant=tenant)
-        doc = next((d for d in state.documents if d.document_id == document_id), None)
-        data = await self._read_blob(case_id, doc.sha256) if doc else None
+        def find(state: CaseState | None) -> DocumentRef | None:
+            documents = live(state, case_id, tenant).documents
+            return next((d for d in documents if d.document_id == document_id), None)
+
+        doc, data = await self._read_stored(case_id, find)
         if doc is None or data is None:
             raise NotFound(f"document {document_id} not found")
         return doc, data
@@ -270,9 +293,10 @@ class EventStoreBase(ABC):
     async def read_artifact(
         self, case_id: str, name: str, *, tenant: str | None = None
     ) -> tuple[ArtifactRef, bytes]:
-        state = await self.get(case_id, tenant=tenant)
-        ref = state.artifacts.get(name)
-        data = await self._read_blob(case_id, ref.sha256) if ref else None
+        def find(state: CaseState | None) -> ArtifactRef | None:
+            return live(state, case_id, tenant).artifacts.get(name)
+
+        ref, data = await self._read_stored(case_id, find)
         if ref is None or data is None:
             raise ArtifactNotFound(f"artifact {name!r} not found")
         return ref, data

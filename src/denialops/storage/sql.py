@@ -31,7 +31,7 @@ from sqlalchemy.pool import Pool
 from denialops.domain.cases import CaseEvent, CaseState
 from denialops.errors import CaseNotFound, StorageUnavailable
 from denialops.storage import sql_units
-from denialops.storage.base import Decide, EventStoreBase
+from denialops.storage.base import Decide, EventStoreBase, R
 from denialops.storage.changes import is_valid_case_id
 from denialops.storage.inflight import InFlight
 from denialops.storage.sql_keys import SqlApiKeys
@@ -153,6 +153,13 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
         if not is_valid_case_id(case_id):
             return None
         return await self._run(sql_units.read_blob, case_id, sha256)
+
+    async def _read_stored(
+        self, case_id: str, find: Callable[[CaseState | None], R | None]
+    ) -> tuple[R | None, bytes | None]:
+        if not is_valid_case_id(case_id):
+            return find(None), None  # `find` raises CaseNotFound for a missing case
+        return await self._run(sql_units.read_stored, case_id, find)
 
     async def _list_states(
         self, limit: int, offset: int, tenant: str | None

@@ -14,7 +14,7 @@ SQLite for writers, see `sqlite.py`) belongs to the caller.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from denialops.domain.cases import CaseEvent, CaseState, EventType
-from denialops.storage.base import Change, Decide
+from denialops.storage.base import Change, Decide, R
 from denialops.storage.changes import apply_change, erased
 from denialops.storage.postgres import lock_new_case
 from denialops.storage.tables import blobs, case_events, cases
@@ -126,6 +126,14 @@ def load_state(conn: Connection, case_id: str) -> CaseState | None:
 def read_blob(conn: Connection, case_id: str, sha256: str) -> bytes | None:
     data: bytes | None = conn.scalar(_BLOB, {"case_id": case_id, "sha256": sha256})
     return data
+
+
+def read_stored(
+    conn: Connection, case_id: str, find: Callable[[CaseState | None], R | None]
+) -> tuple[R | None, bytes | None]:
+    """`EventStoreBase._read_stored` in one transaction: one snapshot for the state and blob."""
+    ref = find(load_state(conn, case_id))
+    return ref, (read_blob(conn, case_id, ref.sha256) if ref is not None else None)
 
 
 def events_of(conn: Connection, case_id: str, as_of: datetime | None) -> list[CaseEvent]:
