@@ -1,5 +1,10 @@
 """What routes may ask for. Everything here was built once by the lifespan (see `main.py`) and
-is handed out per request; tests swap any of it with `app.dependency_overrides`."""
+is handed out per request; tests swap any of it with `app.dependency_overrides`.
+
+Every provider is `async def` although none awaits: FastAPI runs a plain `def` dependency in
+its thread pool, one hop to a worker thread and back per dependency per request. These only
+read `app.state` and build small objects, so they belong on the event loop; a request used to
+pay four or five hops (most of its CPU time) before the route ran."""
 
 from __future__ import annotations
 
@@ -21,12 +26,12 @@ from denialops.storage.base import CaseStorage
 from denialops.storage.scoped import TenantScopedStorage
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_storage(request: Request) -> CaseStorage:
+async def get_storage(request: Request) -> CaseStorage:
     storage: CaseStorage = request.app.state.storage
     return storage
 
@@ -35,7 +40,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StorageDep = Annotated[CaseStorage, Depends(get_storage)]
 
 
-def get_tenant(request: Request) -> str:
+async def get_tenant(request: Request) -> str:
     """The tenant this request acts for, as `AccessMiddleware` established it (api/access.py)."""
     tenant = getattr(request.state, "tenant", None)
     if not isinstance(
@@ -48,7 +53,7 @@ def get_tenant(request: Request) -> str:
 TenantDep = Annotated[str, Depends(get_tenant)]
 
 
-def get_actor(request: Request, tenant: TenantDep) -> str:
+async def get_actor(request: Request, tenant: TenantDep) -> str:
     """Who a request acts as, for the audit log (CaseDeleted's `by`): the id of its API key
     (never the key), or, when the service is open (loopback, no key), its tenant."""
     key_id = getattr(request.state, "api_key_id", None)
@@ -58,7 +63,7 @@ def get_actor(request: Request, tenant: TenantDep) -> str:
 ActorDep = Annotated[str, Depends(get_actor)]
 
 
-def get_cipher(request: Request) -> DocumentCipher:
+async def get_cipher(request: Request) -> DocumentCipher:
     cipher: DocumentCipher = request.app.state.cipher
     return cipher
 
@@ -66,7 +71,7 @@ def get_cipher(request: Request) -> DocumentCipher:
 CipherDep = Annotated[DocumentCipher, Depends(get_cipher)]
 
 
-def get_case_service(
+async def get_case_service(
     storage: StorageDep, settings: SettingsDep, tenant: TenantDep, cipher: CipherDep
 ) -> CaseService:
     # The service sees the caller's cases only: another tenant's case is a plain 404.
@@ -76,7 +81,7 @@ def get_case_service(
 CaseServiceDep = Annotated[CaseService, Depends(get_case_service)]
 
 
-def get_pipeline(request: Request) -> PipelineRunner:
+async def get_pipeline(request: Request) -> PipelineRunner:
     pipeline: PipelineRunner = request.app.state.pipeline
     return pipeline
 
@@ -84,7 +89,7 @@ def get_pipeline(request: Request) -> PipelineRunner:
 PipelineDep = Annotated[PipelineRunner, Depends(get_pipeline)]
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -92,7 +97,7 @@ def get_metrics(request: Request) -> Metrics:
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def get_health_checks(
+async def get_health_checks(
     request: Request, storage: StorageDep, settings: SettingsDep
 ) -> list[HealthCheck]:
     """The database check (over the storage this request would use) and the registered ones."""
@@ -103,7 +108,7 @@ def get_health_checks(
 HealthChecksDep = Annotated[list[HealthCheck], Depends(get_health_checks)]
 
 
-def get_analysis_service(
+async def get_analysis_service(
     storage: StorageDep,
     pipeline: PipelineDep,
     metrics: MetricsDep,
@@ -116,7 +121,7 @@ def get_analysis_service(
 AnalysisServiceDep = Annotated[AnalysisService, Depends(get_analysis_service)]
 
 
-def get_llm(request: Request) -> BaseLLMClient | None:
+async def get_llm(request: Request) -> BaseLLMClient | None:
     """The process's one LLM client (None when LLM_PROVIDER=none, or before the lifespan)."""
     llm: BaseLLMClient | None = getattr(request.app.state, "llm", None)
     return llm
@@ -125,7 +130,7 @@ def get_llm(request: Request) -> BaseLLMClient | None:
 LLMDep = Annotated[BaseLLMClient | None, Depends(get_llm)]
 
 
-def get_explain_service(
+async def get_explain_service(
     storage: StorageDep, llm: LLMDep, settings: SettingsDep, tenant: TenantDep
 ) -> ExplainService:
     return ExplainService(
