@@ -9,13 +9,13 @@ with each violation's kind, value and position, are written to `grounding_report
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any, ClassVar, Final
 
 import structlog
+from pydantic import TypeAdapter
 
 from denialops.domain.grounding import GroundingReport, GroundTruth, check_documents
 from denialops.pipeline.context import CaseContext, StageNotReady
@@ -23,6 +23,7 @@ from denialops.pipeline.context import CaseContext, StageNotReady
 log = structlog.get_logger(__name__)
 
 REPORT: Final = "grounding_report.json"
+_REPORTS: Final = TypeAdapter(list[GroundingReport])
 #: Text artifacts a reader sees; JSON artifacts are data, checked by their schemas instead.
 CHECKED_SUFFIXES: Final = frozenset({".md", ".ics", ".txt"})
 #: The letter's own text: its values are the source of the facts, not claims about them.
@@ -63,8 +64,7 @@ class Grounding:
         for report in reports:
             if not report.ok:
                 _withhold(ctx, report)
-        payload = json.dumps([r.model_dump(mode="json") for r in reports], indent=2)
-        ctx.add_artifact(REPORT, "application/json", payload)
+        ctx.add_artifact(REPORT, "application/json", _REPORTS.dump_json(reports, indent=2))
         return ctx
 
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import orjson
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -40,11 +41,20 @@ from denialops.storage.sqlite import WRITE_OPTIONS, WriterLock, configure_sqlite
 T = TypeVar("T")
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+#: The JSON columns (events' payloads, the projection) are written and read with orjson: the
+#: standard library's encoder was a tenth of a run's storage time.
+JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(
     url: str, *, pool_size: int = 5, poolclass: type[Pool] | None = None
 ) -> AsyncEngine:
     """An async engine for `url`, with the SQLite pragmas and BEGIN hooks when it is SQLite."""
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = dict(JSON_OPTIONS)
     if poolclass is not None:
         options["poolclass"] = poolclass
     else:
@@ -72,7 +82,8 @@ class SqlCaseStorage(EventStoreBase, SqlApiKeys):
         if self._engine.dialect.name == "sqlite":
             # The case store's units of work run on a synchronous engine in a worker thread
             # (see `_run`); the async engine serves API keys, health and migrations.
-            self._sync = create_engine(make_url(url).set(drivername="sqlite"), pool_size=pool_size)
+            sync_url = make_url(url).set(drivername="sqlite")
+            self._sync = create_engine(sync_url, pool_size=pool_size, **JSON_OPTIONS)
             configure_sqlite(self._sync)
             # SQLite has one writer at a time anyway: queueing writers here, in order, is
             # cheaper than having them spin on the file lock, and BEGIN IMMEDIATE (the writer

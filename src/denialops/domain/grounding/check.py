@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
@@ -17,7 +15,6 @@ from denialops.domain.grounding.truth import GroundTruth
 from denialops.domain.grounding.values import make_date
 
 Kind = Literal["code", "date", "amount", "phone", "citation", "placeholder"]
-_NEWLINE: Final = re.compile("\n")
 KINDS: Final[tuple[Kind, ...]] = ("code", "date", "amount", "phone", "citation", "placeholder")
 
 #: Each token form's violation kind: identifiers count as codes, empty labels as placeholders.
@@ -63,12 +60,11 @@ def check_text(name: str, text: str, truth: GroundTruth) -> GroundingReport:
     tokens = _calendar_tokens(text, truth) if name.lower().endswith(".ics") else None
     checked: dict[str, int] = dict.fromkeys(KINDS, 0)
     violations: list[Violation] = []
-    line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
     for token in tokens if tokens is not None else _tokens(text, truth, 0, len(text)):
         kind = _KIND_OF[token.form]
         checked[kind] += 1
         if not _grounded(token, truth):
-            line = bisect.bisect_right(line_starts, token.start)
+            line = text.count("\n", 0, token.start) + 1  # violations are rare: count on demand
             violations.append(
                 Violation(kind=kind, value=token.text, start=token.start, end=token.end, line=line)
             )
