@@ -4,7 +4,9 @@ wrk (C, not the bottleneck) drives 8 connections, each chaining create → uploa
 (`bench/wrk/case_flow.lua`); meanwhile a probe asks `/health/live` a few times a second so the
 table shows whether analysis work blocks the server. Prints cases/s, request p50/p99 and the
 probe's p99, for one server process and for two (`denialops serve --workers 2`: one process
-is bound to one core by the GIL, and this machine has two).
+is bound to one core by the GIL, and this machine has two), and a ceiling row: the same three
+routes doing nothing (`bench/null_app.py`), served and loaded the same way, which is what
+FastAPI, uvicorn and wrk cost here.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ RESULT = re.compile(
 )
 
 
-def _start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(
+    data_dir: Path, port: int, workers: int, *, null: bool = False
+) -> subprocess.Popen[bytes]:
+    if null:
+        return _start_null_server(port, workers)
     env = os.environ | {
         "DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
@@ -53,6 +59,17 @@ def _start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[b
     return wait_until_ready(server, f"http://127.0.0.1:{port}/health/ready")
 
 
+def _start_null_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    uvicorn = Path(sys.executable).parent / "uvicorn"
+    args = ["--factory", "bench.null_app:app", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(
+        [str(uvicorn), *args, "--log-level", "warning", "--no-access-log"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return wait_until_ready(server, f"http://127.0.0.1:{port}/health/live")
+
+
 def _probe(url: str, stop: threading.Event, samples: list[float]) -> None:
     with httpx.Client(timeout=10) as client:
         while not stop.is_set():
@@ -66,7 +83,7 @@ async def run(*, quick: bool = False) -> None:
     await anyio.to_thread.run_sync(_run, quick)
 
 
-Row = tuple[int, str, str, str, str, str]  # workers, cases/s, errors, p50, p99, /health p99
+Row = tuple[str, str, str, str, str, str]  # server, cases/s, errors, p50, p99, /health p99
 
 
 def _run(quick: bool) -> None:
@@ -76,13 +93,15 @@ def _run(quick: bool) -> None:
         return
     seconds, connections = (5, 8) if quick else (20, 8)
     rows = [_measure(workers, seconds, connections) for workers in (1, 2)]
+    rows.append(_measure(2, seconds, connections, null=True))
     table = Table(
         title=f"Full cases (create + upload + run), {connections} connections, "
         f"{seconds} s, embedded SQLite, real uvicorn",
-        caption="target: >= 2x the original's cases/s (~110-150/s); /health p99 <= 50 ms",
+        caption="target: >= 2x the original's cases/s (~110-150/s); /health p99 <= 50 ms\n"
+        "xN = N server processes; the ceiling row serves the same routes doing nothing",
     )
     for column in (
-        "processes",
+        "server",
         "cases/s",
         "errors",
         "request p50 ms",
@@ -95,10 +114,10 @@ def _run(quick: bool) -> None:
     console.print(table)
 
 
-def _measure(workers: int, seconds: int, connections: int) -> Row:
+def _measure(workers: int, seconds: int, connections: int, *, null: bool = False) -> Row:
     with tempfile.TemporaryDirectory(prefix="denialops-load-") as tmp:
         port = free_port()
-        server = _start_server(Path(tmp), port, workers)
+        server = _start_server(Path(tmp), port, workers, null=null)
         probe: list[float] = []
         stop = threading.Event()
         prober = threading.Thread(
@@ -131,4 +150,5 @@ def _measure(workers: int, seconds: int, connections: int) -> Row:
         raise RuntimeError(f"wrk printed no result:\n{out}")
     cases, errors, secs, p50, p99, _ = match.groups()
     health = f"{percentile(probe, 99) * 1000:.1f}" if probe else "-"
-    return workers, f"{int(cases) / float(secs):.1f}", errors, p50, p99, health
+    name = f"no-op routes x{workers} (ceiling)" if null else f"DenialOps x{workers}"
+    return name, f"{int(cases) / float(secs):.1f}", errors, p50, p99, health
