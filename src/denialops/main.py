@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
+import anyio.to_thread
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
@@ -31,7 +32,7 @@ from denialops.logs import configure_logging
 from denialops.observability.health import default_registry
 from denialops.observability.metrics import Metrics
 from denialops.observability.middleware import RequestObservabilityMiddleware
-from denialops.pipeline.build import full_pipeline, text_options
+from denialops.pipeline.build import full_pipeline, text_options, warm_up
 from denialops.security.crypto import DocumentCipher
 from denialops.services.api_keys import ensure_can_serve
 from denialops.services.retention import periodic_purge
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             version=__version__,
         )
         try:
+            # Before serving: the first case's one-off costs are paid here, not by a user.
+            await anyio.to_thread.run_sync(warm_up, text_options(settings))
             # The retention purge (off unless ARTIFACT_RETENTION_DAYS is set), cancelled first
             # on the way out, while the store it deletes from is still open.
             with gil_handoff(GIL_SWITCH_INTERVAL_S):
