@@ -3,6 +3,8 @@ context, real ICD-10-CM codes, NPIs with a valid check digit."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from facts_helpers import facts_of
 
@@ -137,6 +139,21 @@ class TestProcedureCodes:
                73610    X-ray, ankle, complete
         """)
         assert facts.service.cpt_codes == ["99203", "73610"]
+
+    @pytest.mark.parametrize("gap", ["  ", "     ", "\t"])
+    def test_a_service_line_with_any_gap_before_its_description(self, gap: str) -> None:
+        facts = facts_of(f"Services denied:\n   99203{gap}New patient office visit\n")
+        assert facts.service.cpt_codes == ["99203"]
+
+    def test_a_long_run_of_spaces_is_read_in_linear_time(self) -> None:
+        # A hostile upload: the column-gap pattern once backtracked through every space of a
+        # run from every space of it (60,000 spaces took ~20 s); now each run is read once.
+        # The bound is far above the ~0.1 s it takes, to catch only the quadratic blow-up.
+        letter = "Procedure code 99203 denied (CO-197).\n" + " " * 60_000 + "x\n"
+        started = time.perf_counter()
+        facts = facts_of(letter)
+        assert time.perf_counter() - started < 5.0
+        assert facts.service.cpt_codes == ["99203"]
 
 
 class TestDiagnosisCodes:

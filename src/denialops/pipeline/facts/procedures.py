@@ -50,7 +50,12 @@ _NOT_PROC_CONTEXT: Final = re.compile(
 # A service line: a code opening the line, then a description ("   99203    New patient visit").
 # Found from the column gap after the code (two spaces or a tab, then a capitalised word),
 # which the scan skips to in C; the code is then read just before the gap.
-_COLUMN_GAPS: Final = (re.compile(r"  +(?=[A-Z][A-Za-z-])"), re.compile(r"\t(?=[A-Z][A-Za-z-])"))
+# A gap is a whole run of spaces, taken at its start and possessively: tried from every space of
+# a long run with backtracking, it made a line of 20,000 spaces take seconds (quadratic).
+_COLUMN_GAPS: Final = (
+    re.compile(r"(?<! ) {2,}+(?=[A-Z][A-Za-z-])"),
+    re.compile(r"\t(?=[A-Z][A-Za-z-])"),
+)
 _CODE_BEFORE_GAP: Final = re.compile(
     r"(?<![\w$.,/(-])(?P<code>\d{4}[0-9FTU]|[A-V]\d{4})(?:-[0-9A-Z]{2})?$"
 )
