@@ -416,6 +416,24 @@ GUARD_FRAGMENTS = (
 )  # fmt: skip
 
 
+@st.composite
+def _spans(draw: st.DrawFn) -> tuple[str, int, int]:
+    """A text (any, or fragments with and without an "@") and a [pos, end) span of it."""
+    fragments = FRAGMENTS + GUARD_FRAGMENTS
+    text = draw(
+        st.one_of(
+            st.text(),
+            st.lists(st.sampled_from(fragments)).map("".join),
+            st.lists(st.sampled_from([f for f in fragments if "@" not in f])).map("".join),
+        )
+    )
+    pos = draw(st.integers(0, len(text)))
+    return text, pos, draw(st.integers(pos, len(text)))
+
+
+SPANS = _spans()
+
+
 class TestScanGuard:
     """The lexer's `_GUARD` only skips positions where nothing can match: scanning with it
     gives exactly the matches of the unguarded pattern (the reference, built here from the
@@ -428,18 +446,11 @@ class TestScanGuard:
         return [(m.lastgroup, m.span(), m.groups()) for m in pattern.finditer(text, pos, end)]
 
     @settings(max_examples=500, deadline=None)
-    @given(
-        text=st.one_of(
-            st.text(),
-            st.lists(st.sampled_from(FRAGMENTS + GUARD_FRAGMENTS)).map("".join),
-        ),
-        data=st.data(),
-    )
+    @given(span=SPANS)
     def test_guarded_scan_finds_what_the_unguarded_one_does(
-        self, text: str, data: st.DataObject
+        self, span: tuple[str, int, int]
     ) -> None:
-        pos = data.draw(st.integers(0, len(text)))
-        end = data.draw(st.integers(pos, len(text)))
+        text, pos, end = span
         assert self.matches(lexer._SCAN, text, pos, end) == self.matches(
             self.REFERENCE, text, pos, end
         )
@@ -455,23 +466,13 @@ class TestScanGuard:
         return [lexer._BUILDERS[m.lastgroup](m) for m in found if m.lastgroup is not None]
 
     @settings(max_examples=1000, deadline=None)
-    @given(
-        text=st.one_of(
-            st.text(),
-            st.lists(st.sampled_from(FRAGMENTS + GUARD_FRAGMENTS)).map("".join),
-            st.lists(st.sampled_from([f for f in FRAGMENTS + GUARD_FRAGMENTS if "@" not in f])).map(
-                "".join
-            ),
-        ),
-        data=st.data(),
-    )
+    @given(span=SPANS)
     def test_scan_gives_the_tokens_of_the_unguarded_pattern(
-        self, text: str, data: st.DataObject
+        self, span: tuple[str, int, int]
     ) -> None:
         # `scan` takes the fast path (`_SCAN_FAST` plus a pass for label lines) unless the span
         # holds an "@"; either way, the tokens are those of the plain alternation.
-        pos = data.draw(st.integers(0, len(text)))
-        end = data.draw(st.integers(pos, len(text)))
+        text, pos, end = span
         assert list(lexer.scan(text, pos, end)) == self.tokens(text, pos, end)
 
     @pytest.mark.parametrize(
