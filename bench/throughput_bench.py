@@ -56,7 +56,12 @@ def _start_server(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return wait_until_ready(server, f"http://127.0.0.1:{port}/health/ready")
+    wait_until_ready(server, f"http://127.0.0.1:{port}/health/ready")
+    if workers > 1:
+        # "Ready" came from whichever worker answered first; the others may still be in their
+        # warm-up run (≈ 0.2 s): give them the time, so the load meets every worker serving.
+        time.sleep(2)
+    return server
 
 
 def _start_null_server(port: int, workers: int) -> subprocess.Popen[bytes]:
