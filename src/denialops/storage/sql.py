@@ -46,7 +46,7 @@ def _json_dumps(value: Any) -> str:
 
 
 #: The JSON columns (events' payloads, the projection) are written and read with orjson: the
-#: standard library's encoder was a tenth of a run's storage time.
+#: standard library's encoder and decoder took about 5 % of a case's storage time.
 JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
