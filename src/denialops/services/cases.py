@@ -111,7 +111,9 @@ class CaseService:
     ) -> tuple[DocumentRef, bool]:
         """Store an uploaded document. Returns it and whether it is the letter the pipeline
         will read (with several denial letters on a case, the latest upload wins)."""
-        await self.storage.get(case_id)  # 404 before reading a byte for a case that isn't there
+        # A missing case is the first thing to report (404), before the file is judged. The body
+        # itself has been received by now: FastAPI parses a multipart form before the route runs.
+        await self.storage.get(case_id)
         data = await self._read_bounded(file)
         content_type = self._checked_type(data, file.filename)
         doc = await self.storage.add_document(
