@@ -7,10 +7,10 @@ import asyncio
 from collections import defaultdict
 from datetime import datetime
 
-from denialops.domain.cases import CaseEvent, CaseState, fold, utcnow
+from denialops.domain.cases import CaseEvent, CaseState
 from denialops.storage.api_keys import MemoryApiKeys
 from denialops.storage.base import Decide, EventStoreBase
-from denialops.storage.changes import erased
+from denialops.storage.changes import apply_change, erased
 
 
 class MemoryCaseStorage(EventStoreBase, MemoryApiKeys):
@@ -25,21 +25,11 @@ class MemoryCaseStorage(EventStoreBase, MemoryApiKeys):
 
     async def _transact(self, case_id: str, decide: Decide) -> tuple[CaseState, list[CaseEvent]]:
         async with self._locks[case_id]:
-            state = self._states.get(case_id)
-            change = decide(state)
+            current = self._states.get(case_id)
+            change = decide(current)
             log = self._events.get(case_id, [])
-            new_events = [
-                CaseEvent(
-                    case_id=case_id,
-                    seq=len(log) + n,
-                    type=type_,
-                    payload=payload,
-                    occurred_at=utcnow(),
-                )
-                for n, (type_, payload) in enumerate(change.events, start=1)
-            ]
-            state = fold(state, new_events)
-            assert state is not None
+            # Numbered, stamped and folded as every backend does it (`changes.apply_change`).
+            state, new_events = apply_change(case_id, current, change)
             if change.erase:
                 log, state = erased(log, new_events)
             # Commit point: nothing above touched shared state, so a failure leaves no trace.
